@@ -1,0 +1,1 @@
+/* Generated protobuf-c code for format/dlpk.proto goes here. */

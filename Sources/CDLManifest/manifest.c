@@ -1,0 +1,1 @@
+#include "dlk_manifest.h"

@@ -1,0 +1,1 @@
+/* Generated protobuf-c code for the ONNX subset goes here. */
