@@ -18,14 +18,22 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Also measure what each blob encoding stores and how long loading takes (format/SPEC.md figures).")
+    var stats = false
+
+    @Option(help: "Loads timed per encoding with --stats.")
+    var repetitions = 20
+
     func run() throws {
         try reportingErrors {
             let model = try DLPKModel.open(path: file)
-            let report = InspectReport(file: file, model: model)
+            var report = InspectReport(file: file, model: model)
+            if stats { report.stats = try InspectStats(model: model, repetitions: repetitions) }
             if json {
                 print(try report.jsonText())
             } else {
                 print(report.text(), terminator: "")
+                if let stats = report.stats { print(stats.text(), terminator: "") }
             }
         }
     }

@@ -97,6 +97,8 @@ struct InspectReport: Encodable {
     var nodes: [NodeEntry]
     var tensors: [TensorEntry]
     var totals: Totals
+    /// Only with --stats.
+    var stats: InspectStats?
 
     init(file: String, model: DLPKModel) {
         let g = model.graph
