@@ -167,3 +167,22 @@ struct WriterAndReaderTests {
         }
     }
 }
+
+@Suite("Typed constant values")
+struct TypedValuesTests {
+    @Test func floatsAndIntsRoundTripThroughBytes() throws {
+        let weights: [Float] = [1.5, -2.25, .infinity, -0.0, .leastNonzeroMagnitude, .nan, 65504]
+        let indices: [Int64] = [0, -1, .max, .min]
+        var g = Graph()
+        let w = g.addTensor(TensorDesc(name: "w", dtype: .float32, shape: Shape([7]), kind: .constant))
+        let i = g.addTensor(TensorDesc(name: "i", dtype: .int64, shape: Shape([4]), kind: .constant))
+        g.outputs = [w, i]
+        let model = try DLPKModel(graph: g, constants: [w: DLPKModel.bytes(of: weights), i: DLPKModel.bytes(of: indices)])
+        #expect(DLPKModel.bytes(of: weights)[0..<4] == [0x00, 0x00, 0xC0, 0x3F])  // 1.5, little-endian
+        let back = try DLPKModel.load(bytes: try model.serialize(options: WriteOptions(encoding: .zstd(level: 1))))
+        #expect(back.constantValues(w, as: Float.self)?.map(\.bitPattern) == weights.map(\.bitPattern))
+        #expect(back.constantValues(i, as: Int64.self) == indices)
+        #expect(back.constantValues(w, as: SIMD4<Float>.self) == nil)  // 28 bytes, not a multiple of 16
+        #expect(back.constantValues(99, as: Float.self) == nil)
+    }
+}
