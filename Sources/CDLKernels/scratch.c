@@ -1,0 +1,33 @@
+/* Per-thread scratch memory for packing, kept between calls (grow only) so that a GEMM does
+ * not page-fault fresh buffers every time; freed when its thread exits. */
+#include "internal.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct { void *p; size_t cap; } scratch;
+
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void release(void *v) {
+    scratch *s = v;
+    dlk_aligned_free(s->p);
+    free(s);
+}
+static void make_key(void) { pthread_key_create(&key, release); }
+
+void *dlk_scratch(size_t bytes) {
+    pthread_once(&once, make_key);
+    scratch *s = pthread_getspecific(key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(key, s);
+    }
+    if (s->cap < bytes) {
+        dlk_aligned_free(s->p);
+        s->p = dlk_aligned_alloc(bytes);
+        s->cap = s->p ? bytes : 0;
+    }
+    return s->p;
+}
