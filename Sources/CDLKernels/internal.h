@@ -22,8 +22,9 @@
 #define DLK_ALIGN 64
 void *dlk_aligned_alloc(size_t bytes);
 void dlk_aligned_free(void *p);
-/* This thread's scratch buffer of at least `bytes` (64-byte aligned, reused), or NULL. */
-void *dlk_scratch(size_t bytes);
+/* This thread's scratch buffer number `slot` (0 or 1) of at least `bytes` (64-byte aligned,
+ * reused between calls), or NULL. */
+void *dlk_scratch(int slot, size_t bytes);
 /* Threads worth using for `macs` multiply-adds (small products stay on one thread). */
 int dlk_threads_for(int threads, double macs);
 
@@ -71,14 +72,23 @@ void dlk_sgemm_ukr_generic(int mr, int nr, size_t kc, const float *pa, const flo
  * pb[(g·nr + j)·4 + q] = w[4g+q][j]. Microkernel: acc[r][j] = Σ pa·pb over kg groups,
  * stored raw to an int32 tile acc (row stride nr). */
 typedef void (*dlk_igemm_ukr)(size_t kg, const uint8_t *pa, const int8_t *pb, int32_t *acc);
+/* The output stage over one row of a tile: v = acc[j] + offset[col0 + j] (offset = bias32 −
+ * (shift + za)·colsum, wrapping), then stored per st->kind at crow[col0 + j], j < cols. */
+typedef void (*dlk_igemm_finish)(size_t cols, const int32_t *acc, const int32_t *offset,
+                                 const dlk_out_stage *st, size_t col0, void *crow);
+void dlk_igemm_finish_portable(size_t cols, const int32_t *acc, const int32_t *offset,
+                               const dlk_out_stage *st, size_t col0, void *crow);
+#ifdef DLK_X86
+void dlk_igemm_finish_avx512(size_t cols, const int32_t *acc, const int32_t *offset,
+                             const dlk_out_stage *st, size_t col0, void *crow);
+#endif
+
 typedef struct {
     int mr, nr;
     int a_shift;          /* 128: A is stored as uint8 (a + 128); 0: as int8 */
     dlk_igemm_ukr ukr;    /* mr rows */
-    dlk_igemm_ukr ukr1;   /* 1 row (GEMV) */
-    /* Output stage over one tile row: acc[0..n) (already zero-point corrected). */
-    void (*store)(size_t n, const int32_t *acc, const dlk_out_stage *st, size_t col0,
-                  void *c);
+    dlk_igemm_ukr ukr1;   /* 1 row (GEMV); A packed with mr = 1 */
+    dlk_igemm_finish finish;
 } dlk_igemm_kernels;
 
 extern const dlk_igemm_kernels dlk_igemm_portable;
@@ -93,7 +103,5 @@ extern const dlk_igemm_kernels dlk_igemm_dotprod;
 #endif
 void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t *pa,
                            const int8_t *pb, int32_t *acc);
-void dlk_igemm_store_portable(size_t n, const int32_t *acc, const dlk_out_stage *st,
-                              size_t col0, void *c);
 
 #endif

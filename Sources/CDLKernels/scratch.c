@@ -4,19 +4,20 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-typedef struct { void *p; size_t cap; } scratch;
+typedef struct { void *p[2]; size_t cap[2]; } scratch;
 
 static pthread_key_t key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void release(void *v) {
     scratch *s = v;
-    dlk_aligned_free(s->p);
+    dlk_aligned_free(s->p[0]);
+    dlk_aligned_free(s->p[1]);
     free(s);
 }
 static void make_key(void) { pthread_key_create(&key, release); }
 
-void *dlk_scratch(size_t bytes) {
+void *dlk_scratch(int slot, size_t bytes) {
     pthread_once(&once, make_key);
     scratch *s = pthread_getspecific(key);
     if (!s) {
@@ -24,10 +25,10 @@ void *dlk_scratch(size_t bytes) {
         if (!s) return NULL;
         pthread_setspecific(key, s);
     }
-    if (s->cap < bytes) {
-        dlk_aligned_free(s->p);
-        s->p = dlk_aligned_alloc(bytes);
-        s->cap = s->p ? bytes : 0;
+    if (s->cap[slot] < bytes) {
+        dlk_aligned_free(s->p[slot]);
+        s->p[slot] = dlk_aligned_alloc(bytes);
+        s->cap[slot] = s->p[slot] ? bytes : 0;
     }
-    return s->p;
+    return s->p[slot];
 }

@@ -132,7 +132,7 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
     size_t kblocks = (x->k + KC - 1) / KC, kcb = (x->k + kblocks - 1) / kblocks;
     size_t pa_floats = mcb * KC;
     size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * KC;
-    float *pa = dlk_scratch((pa_floats + pb_floats) * sizeof(float));
+    float *pa = dlk_scratch(0, (pa_floats + pb_floats) * sizeof(float));
     if (!pa) return;  /* out of memory: nothing sensible to do in a kernel that cannot fail */
     float *pbuf = pa + pa_floats;
     for (size_t jc = j0; jc < j1; jc += ncb) {
@@ -224,10 +224,14 @@ static void run(sg_ctx *x, int threads) {
     size_t unit = x->split_n ? (x->m == 1 && !x->packed ? 64 : nr) : mr;
     size_t total = x->split_n ? x->n : x->m;
     size_t units = (total + unit - 1) / unit;
-    if ((size_t)threads > units) threads = (int)units;
-    if (threads < 1) threads = 1;
-    x->chunk = (units + threads - 1) / threads * unit;
-    dlk_parallel_for(threads, threads, sg_task, x);
+    /* Batch-1 rows split finer than the thread count: if a core is busy with something else,
+     * the threads that do run take over its share. */
+    size_t tasks = (size_t)threads * (x->m == 1 && threads > 1 ? 4 : 1);
+    if (tasks > units) tasks = units;
+    if (tasks < 1) tasks = 1;
+    x->chunk = (units + tasks - 1) / tasks * unit;
+    tasks = (total + x->chunk - 1) / x->chunk;
+    dlk_parallel_for(threads, (int)tasks, sg_task, x);
 }
 
 void dlk_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
