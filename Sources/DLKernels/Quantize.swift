@@ -61,7 +61,7 @@ public enum Quantize {
         guard scale > 0, scale.isFinite else { return QuantParams(scale: 1, zeroPoint: 0) }
         if !(scale.isNormal) { scale = Float.leastNormalMagnitude }
         // The zero point is the integer nearest to where 0.0 falls (so 0 is exact).
-        let zp = (qmin - rmin / scale).rounded(.toNearestOrEven)
+        let zp = roundHalfEven(qmin - rmin / scale)
         let zeroPoint = Int32(Swift.min(Swift.max(zp, qmin), qmax))
         return QuantParams(scale: scale, zeroPoint: zeroPoint)
     }
@@ -82,7 +82,7 @@ public enum Quantize {
         let y = x / scale
         guard !y.isNaN else { return zeroPoint }
         let clamped = Swift.min(Swift.max(y, lo), hi)
-        return Int32(clamped.rounded(.toNearestOrEven)) + zeroPoint
+        return Int32(roundHalfEven(clamped)) + zeroPoint
     }
 
     /// (q − zeroPoint) × scale.
@@ -98,7 +98,7 @@ public enum Quantize {
                                   range: ClosedRange<Int32> = activationRange) -> Int8 {
         let lo = Float(range.lowerBound - zeroPoint), hi = Float(range.upperBound - zeroPoint)
         let y = Swift.min(Swift.max(Float(acc) * multiplier, lo), hi)
-        return Int8(truncatingIfNeeded: Int32(y.rounded(.toNearestOrEven)) + zeroPoint)
+        return Int8(truncatingIfNeeded: Int32(roundHalfEven(y)) + zeroPoint)
     }
 
     // MARK: - Buffers
@@ -159,13 +159,28 @@ public enum Quantize {
                 throw DLError(.numericalError, "bias quantization: bias \(bias[j]) with scale \(scale) at index \(j)")
             }
             let y = Double(bias[j]) / Double(scale)
-            let r = y.rounded(.toNearestOrEven)
+            let r = roundHalfEven(y)
             out[j] = r >= Double(Int32.max) ? .max : (r <= Double(Int32.min) ? .min : Int32(r))
         }
         return out
     }
 
     // MARK: - Helpers
+
+    /// Round half to even without libm (the runtime links no math library): adding 2^23
+    /// leaves no fraction bits and the FPU rounds to nearest even; larger values are integers.
+    @inlinable
+    public static func roundHalfEven(_ y: Float) -> Float {
+        guard abs(y) < 0x1p23 else { return y }
+        return y >= 0 ? (y + 0x1p23) - 0x1p23 : (y - 0x1p23) + 0x1p23
+    }
+
+    /// The Double version (2^52).
+    @inlinable
+    public static func roundHalfEven(_ y: Double) -> Double {
+        guard abs(y) < 0x1p52 else { return y }
+        return y >= 0 ? (y + 0x1p52) - 0x1p52 : (y - 0x1p52) + 0x1p52
+    }
 
     static func symmetricScale(maxAbs: Float) -> Float {
         let s = maxAbs / Float(weightRange.upperBound)
