@@ -48,6 +48,9 @@ typedef void (*dlk_sgemv_p_fn)(size_t k, const float *x, size_t incx, const floa
 typedef struct {
     int mr, nr;
     dlk_sgemm_ukr ukr;
+    /* The first `rows` (< mr) rows of a panel, full nr columns. */
+    void (*ukr_rows)(int rows, size_t kc, const float *pa, const float *pb, float *c,
+                     size_t ldc, float alpha, float beta);
     dlk_sgemv_n_fn gemv_n;
     dlk_sgemv_t_fn gemv_t;
     dlk_sgemv_p_fn gemv_p;

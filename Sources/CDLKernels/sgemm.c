@@ -114,8 +114,12 @@ static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, f
         else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, c, x->ldc, x->alpha, beta);
         return;
     }
+    if (x->K && cols == (size_t)nr) {
+        x->K->ukr_rows((int)rows, kc, pa, pb, c, x->ldc, x->alpha, beta);
+        return;
+    }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr(kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
+    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
@@ -224,9 +228,10 @@ static void run(sg_ctx *x, int threads) {
     size_t unit = x->split_n ? (x->m == 1 && !x->packed ? 64 : nr) : mr;
     size_t total = x->split_n ? x->n : x->m;
     size_t units = (total + unit - 1) / unit;
-    /* Batch-1 rows split finer than the thread count: if a core is busy with something else,
-     * the threads that do run take over its share. */
-    size_t tasks = (size_t)threads * (x->m == 1 && threads > 1 ? 4 : 1);
+    /* Batch 1: several tasks per thread (balance under load; dlk_parallel_for deals them in
+     * ranges, so each thread keeps its part of B in its L2). A GEMM task packs all of A,
+     * so those stay one per thread. */
+    size_t tasks = (size_t)threads * (x->m == 1 ? 4 : 1);
     if (tasks > units) tasks = units;
     if (tasks < 1) tasks = 1;
     x->chunk = (units + tasks - 1) / tasks * unit;

@@ -9,8 +9,10 @@
 
 #define NV (NR / W)
 
-T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
-                        float *restrict c, size_t ldc, float alpha, float beta) {
+/* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
+T static inline __attribute__((always_inline)) void
+NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
+           float *restrict c, size_t ldc, float alpha, float beta) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
         DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
@@ -18,8 +20,10 @@ T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restri
         V b[NV];
         DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
         DLK_UNROLL for (int r = 0; r < MR; r++) {
-            V a = VSET1(pa[r]);
-            DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+            if (r < rows) {
+                V a = VSET1(pa[r]);
+                DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+            }
         }
         pa += MR;
         pb += NR;
@@ -27,15 +31,65 @@ T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restri
     V va = VSET1(alpha);
     if (beta == 0.0f) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+            if (r < rows)
+                DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
     } else {
         V vb = VSET1(beta);
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            DLK_UNROLL for (int v = 0; v < NV; v++) {
+            if (r < rows) DLK_UNROLL for (int v = 0; v < NV; v++) {
                 float *cp = c + r * ldc + v * W;
                 VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
             }
     }
+}
+
+T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
+                        float *restrict c, size_t ldc, float alpha, float beta) {
+    NAME(body)(MR, kc, pa, pb, c, ldc, alpha, beta);
+}
+
+/* A partial panel (rows < MR) without computing the padding rows. */
+T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
+                             const float *restrict pb, float *restrict c, size_t ldc,
+                             float alpha, float beta) {
+#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, c, ldc, alpha, beta); return;
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, kc, pa, pb, c, ldc, alpha, beta); return;
+    }
+#undef ROWS_CASE
 }
 
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][0..n) + beta·y: rows of B streamed in order, four at a
@@ -149,8 +203,8 @@ T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *r
     DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
 }
 
-const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(gemv_n), NAME(gemv_t),
-                                           NAME(gemv_p)};
+const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
+                                           NAME(gemv_t), NAME(gemv_p)};
 
 #undef NV
 #undef GEMV_CHUNK
