@@ -12,7 +12,11 @@
 #include <string.h>
 
 /* Multiply-then-add stays two roundings, as in the Swift reference (no FMA contraction). */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 enum { MC_TARGET = 192 };
 

@@ -19,7 +19,11 @@ void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t
 }
 
 /* Multiply-then-add stays two roundings, as in the Swift reference (no FMA contraction). */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 static inline float round_half_even(float y) {
     /* Exact for |y| < 2^22 (y is clamped to the int8 range first): adding 1.5·2^23 leaves no
