@@ -228,10 +228,9 @@ static void run(sg_ctx *x, int threads) {
     size_t unit = x->split_n ? (x->m == 1 && !x->packed ? 64 : nr) : mr;
     size_t total = x->split_n ? x->n : x->m;
     size_t units = (total + unit - 1) / unit;
-    /* Batch 1: several tasks per thread (balance under load; dlk_parallel_for deals them in
-     * ranges, so each thread keeps its part of B in its L2). A GEMM task packs all of A,
-     * so those stay one per thread. */
-    size_t tasks = (size_t)threads * (x->m == 1 ? 4 : 1);
+    /* One task per thread: a GEMM task packs all of A, and a GEMV reads B fastest in long
+     * rows (each row of B starts a page the prefetcher must ramp up on again). */
+    size_t tasks = (size_t)threads;
     if (tasks > units) tasks = units;
     if (tasks < 1) tasks = 1;
     x->chunk = (units + tasks - 1) / tasks * unit;

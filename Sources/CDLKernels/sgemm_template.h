@@ -103,28 +103,25 @@ T static void NAME(gemv_n)(size_t n, size_t k, float alpha, const float *x, size
         size_t nv = nc / W * W;
         for (size_t j = 0; j < nc; j++) acc[j] = 0.0f;
         size_t p = 0;
-        for (; p + 8 <= k; p += 8) {
-            const float *b0 = b + p * ldb + j0;
-            V xs[8];
-            float ss[8];
-            DLK_UNROLL for (int q = 0; q < 8; q++) {
-                ss[q] = x[(p + q) * incx];
-                xs[q] = VSET1(ss[q]);
-            }
+        for (; p + 4 <= k; p += 4) {
+            const float *b0 = b + p * ldb + j0, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+            V x0 = VSET1(x[p * incx]), x1 = VSET1(x[(p + 1) * incx]);
+            V x2 = VSET1(x[(p + 2) * incx]), x3 = VSET1(x[(p + 3) * incx]);
+            float s0 = x[p * incx], s1 = x[(p + 1) * incx], s2 = x[(p + 2) * incx],
+                  s3 = x[(p + 3) * incx];
+            /* Each row of B starts a new page, where the hardware prefetcher starts cold:
+             * fetch rows ahead while these are summed. */
+            const float *pf = p + 8 <= k ? b0 + 4 * ldb : b0;
             size_t j = 0;
             for (; j < nv; j += W) {
-                V s = VFMA(xs[0], VLOAD(b0 + j), VLOAD(acc + j));
-                V t = VMUL(xs[1], VLOAD(b0 + ldb + j));
-                s = VFMA(xs[2], VLOAD(b0 + 2 * ldb + j), s);
-                t = VFMA(xs[3], VLOAD(b0 + 3 * ldb + j), t);
-                s = VFMA(xs[4], VLOAD(b0 + 4 * ldb + j), s);
-                t = VFMA(xs[5], VLOAD(b0 + 5 * ldb + j), t);
-                s = VFMA(xs[6], VLOAD(b0 + 6 * ldb + j), s);
-                t = VFMA(xs[7], VLOAD(b0 + 7 * ldb + j), t);
+                DLK_UNROLL for (int q = 0; q < 4; q++) __builtin_prefetch(pf + q * ldb + j);
+                V s = VFMA(x0, VLOAD(b0 + j), VLOAD(acc + j));
+                V t = VMUL(x1, VLOAD(b1 + j));
+                s = VFMA(x2, VLOAD(b2 + j), s);
+                t = VFMA(x3, VLOAD(b3 + j), t);
                 VSTORE(acc + j, VADD(s, t));
             }
-            for (; j < nc; j++)
-                DLK_UNROLL for (int q = 0; q < 8; q++) acc[j] += ss[q] * b0[q * ldb + j];
+            for (; j < nc; j++) acc[j] += s0 * b0[j] + s1 * b1[j] + s2 * b2[j] + s3 * b3[j];
         }
         for (; p < k; p++) {
             const float *b0 = b + p * ldb + j0;
