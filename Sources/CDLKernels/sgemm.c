@@ -5,6 +5,9 @@
 #include <string.h>
 
 enum { KC = 256, MC_TARGET = 384, NC_TARGET = 4096 };
+#ifndef DIRECT_B
+#define DIRECT_B(rows) ((rows) <= 128)
+#endif
 
 #define PACKED_MAGIC 0x46504B44u /* "DKPF" */
 typedef struct {
@@ -106,20 +109,20 @@ typedef struct {
     size_t chunk;
 } sg_ctx;
 
-static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, float *c,
-                 size_t rows, size_t cols, float beta) {
+static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, size_t ldpb,
+                 float *c, size_t rows, size_t cols, float beta) {
     int mr = x->mr, nr = x->nr;
     if (rows == (size_t)mr && cols == (size_t)nr) {
-        if (x->K) x->K->ukr(kc, pa, pb, c, x->ldc, x->alpha, beta);
+        if (x->K) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
         else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, c, x->ldc, x->alpha, beta);
         return;
     }
     if (x->K && cols == (size_t)nr) {
-        x->K->ukr_rows((int)rows, kc, pa, pb, c, x->ldc, x->alpha, beta);
+        x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
         return;
     }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
+    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
@@ -145,9 +148,18 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
             size_t kc = x->k - pc < kcb ? x->k - pc : kcb;
             const float *pb;
             size_t pstride;
+            /* B not transposed: full panels are read in place (rows ldb apart) when there
+             * are few rows of A to amortize packing over; only a ragged last panel is packed. */
+            int direct = !x->packed && !x->tb && x->K && DIRECT_B(i1 - i0);
             if (x->packed) {
                 pb = x->packed + (jc / nr) * x->k * nr + pc * nr;
                 pstride = x->k * nr;
+            } else if (direct) {
+                size_t full = nc / nr * nr;
+                if (full < nc)
+                    pack_b(0, x->b, x->ldb, pc, kc, jc + full, nc - full, nr, pbuf, kc * nr);
+                pb = pbuf;
+                pstride = kc * nr;
             } else {
                 pack_b(x->tb, x->b, x->ldb, pc, kc, jc, nc, nr, pbuf, kc * nr);
                 pb = pbuf;
@@ -160,9 +172,18 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
                     const float *pbp = pb + (jr / nr) * pstride;
+                    size_t ldpb = (size_t)nr;
+                    if (direct) {
+                        if (cols == (size_t)nr) {
+                            pbp = x->b + pc * x->ldb + jc + jr;
+                            ldpb = x->ldb;
+                        } else {
+                            pbp = pb;
+                        }
+                    }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-                        tile(x, kc, pa + ir * kc, pbp, x->c + (ic + ir) * x->ldc + jc + jr,
+                        tile(x, kc, pa + ir * kc, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
                              rows, cols, beta);
                     }
                 }

@@ -12,7 +12,7 @@
 /* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
 T static inline __attribute__((always_inline)) void
 NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
-           float *restrict c, size_t ldc, float alpha, float beta) {
+           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
         DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
@@ -26,7 +26,7 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *res
             }
         }
         pa += MR;
-        pb += NR;
+        pb += ldpb;
     }
     V va = VSET1(alpha);
     if (beta == 0.0f) {
@@ -44,15 +44,15 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *res
 }
 
 T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
-                        float *restrict c, size_t ldc, float alpha, float beta) {
-    NAME(body)(MR, kc, pa, pb, c, ldc, alpha, beta);
+                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
+    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta);
 }
 
 /* A partial panel (rows < MR) without computing the padding rows. */
 T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
-                             const float *restrict pb, float *restrict c, size_t ldc,
+                             const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
                              float alpha, float beta) {
-#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, c, ldc, alpha, beta); return;
+#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
     switch (rows) {
 #if MR > 1
     ROWS_CASE(1)
@@ -87,7 +87,7 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, pb, c, ldc, alpha, beta); return;
+    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
     }
 #undef ROWS_CASE
 }
