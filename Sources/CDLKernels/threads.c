@@ -3,6 +3,7 @@
 #include "internal.h"
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define MAX_HELPERS 63
@@ -55,8 +56,21 @@ static unsigned born_at[MAX_HELPERS];  /* generation when each helper was create
 
 /* After a call, helpers keep polling this long before sleeping, so that back-to-back calls
  * (layer after layer) do not each pay a wake-up, which on a loaded machine can cost more than
- * a small GEMM. threads = 1 never involves helpers; idle helpers sleep. */
-#define POLL_SECONDS 100e-6
+ * a small GEMM. threads = 1 never involves helpers; idle helpers sleep. DLPK_THREAD_POLL_US
+ * (read once; 0 = sleep at once) changes the default of 100 µs. */
+static double poll_seconds(void) {
+    static long micros = -1;   /* -1 until read */
+    long us = __atomic_load_n(&micros, __ATOMIC_RELAXED);
+    if (us < 0) {
+        const char *env = getenv("DLPK_THREAD_POLL_US");
+        us = env && *env ? strtol(env, NULL, 10) : 100;
+        if (us < 0) us = 0;
+        if (us > 100000) us = 100000;
+        __atomic_store_n(&micros, us, __ATOMIC_RELAXED);
+    }
+    return (double)us * 1e-6;
+}
+#define POLL_SECONDS poll_seconds()
 
 static double seconds(void) {
     struct timespec t;
@@ -66,7 +80,9 @@ static double seconds(void) {
 
 /* Polls until `*word` differs from `old` or POLL_SECONDS pass; returns 1 if it changed. */
 static int poll_change(const unsigned *word, unsigned old) {
-    double until = seconds() + POLL_SECONDS;
+    double window = POLL_SECONDS;
+    if (window <= 0) return __atomic_load_n(word, __ATOMIC_ACQUIRE) != old;
+    double until = seconds() + window;
     for (int i = 1;; i++) {
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old) return 1;
         if ((i & 63) == 0 && seconds() > until) return 0;
