@@ -223,3 +223,38 @@ extension KernelLevelTests {
         }
     }
 }
+
+@Suite struct HalfPrecisionBufferTests {
+    @Test("buffer conversions round-trip exactly representable values and reject short outputs")
+    func roundTrip() throws {
+        let x: [Float] = [0, 1, -2.5, 65504, 0x1p-24, 3.140625]
+        var h = [UInt16](repeating: 0, count: x.count), back = [Float](repeating: 0, count: x.count)
+        try x.withUnsafeBufferPointer { src throws(DLError) in
+            try h.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.float16(src, into: dst) }
+        }
+        try h.withUnsafeBufferPointer { src throws(DLError) in
+            try back.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.float(fromFloat16: src, into: dst)
+            }
+        }
+        #expect(back == x)
+        let b: [Float] = [0, 1, -2.5, 3.140625, 1e30]
+        var hb = [UInt16](repeating: 0, count: b.count), backB = [Float](repeating: 0, count: b.count)
+        try b.withUnsafeBufferPointer { src throws(DLError) in
+            try hb.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.bfloat16(src, into: dst) }
+        }
+        try hb.withUnsafeBufferPointer { src throws(DLError) in
+            try backB.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.float(fromBFloat16: src, into: dst)
+            }
+        }
+        #expect(Array(backB[0..<4]) == Array(b[0..<4]))
+        #expect(abs(backB[4] - 1e30) / 1e30 < 1.0 / 256)
+        var short = [UInt16](repeating: 0, count: 2)
+        #expect(throws: DLError.self) {
+            try x.withUnsafeBufferPointer { src throws(DLError) in
+                try short.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.float16(src, into: dst) }
+            }
+        }
+    }
+}
