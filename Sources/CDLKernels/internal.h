@@ -55,7 +55,14 @@ typedef struct {
     dlk_sgemv_n_fn gemv_n;
     dlk_sgemv_t_fn gemv_t;
     dlk_sgemv_p_fn gemv_p;
+    /* Packs `cols` (≤ nr) rows of a transposed B, kc floats each from src + j·ldb, as one
+     * panel dst[p·nr + j] (padding columns not written); NULL: the scalar loop. */
+    void (*pack_bt)(const float *src, size_t ldb, size_t kc, size_t cols, int nr, float *dst);
 } dlk_sgemm_kernels;
+#ifdef DLK_X86
+void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,
+                            float *dst);
+#endif
 
 extern const dlk_sgemm_kernels dlk_sgemm_portable;
 #ifdef DLK_X86

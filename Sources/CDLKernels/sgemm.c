@@ -70,8 +70,8 @@ static void pack_a(int trans, const float *a, size_t lda, size_t i0, size_t mc, 
 
 /* op(B)[p0.., j0..] (kc×nc) into panels of nr columns, zero-padded; panel q starts at
  * pb + q·pstride and holds pb[p·nr + j]. */
-static void pack_b(int trans, const float *b, size_t ldb, size_t p0, size_t kc, size_t j0,
-                   size_t nc, int nr, float *pb, size_t pstride) {
+static void pack_b(const dlk_sgemm_kernels *K, int trans, const float *b, size_t ldb, size_t p0,
+                   size_t kc, size_t j0, size_t nc, int nr, float *pb, size_t pstride) {
     for (size_t jr = 0; jr < nc; jr += (size_t)nr) {
         size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
         float *dst = pb + (jr / nr) * pstride;
@@ -81,6 +81,10 @@ static void pack_b(int trans, const float *b, size_t ldb, size_t p0, size_t kc, 
                 memcpy(dst + p * nr, src, cols * sizeof(float));
                 for (size_t j = cols; j < (size_t)nr; j++) dst[p * nr + j] = 0.0f;
             }
+        } else if (K && K->pack_bt) {
+            K->pack_bt(b + (j0 + jr) * ldb + p0, ldb, kc, cols, nr, dst);
+            for (size_t j = cols; j < (size_t)nr; j++)
+                for (size_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
         } else {
             for (size_t j = 0; j < cols; j++) {
                 const float *src = b + (j0 + jr + j) * ldb + p0;
@@ -157,11 +161,11 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
             } else if (direct) {
                 size_t full = nc / nr * nr;
                 if (full < nc)
-                    pack_b(0, x->b, x->ldb, pc, kc, jc + full, nc - full, nr, pbuf, kc * nr);
+                    pack_b(x->K, 0, x->b, x->ldb, pc, kc, jc + full, nc - full, nr, pbuf, kc * nr);
                 pb = pbuf;
                 pstride = kc * nr;
             } else {
-                pack_b(x->tb, x->b, x->ldb, pc, kc, jc, nc, nr, pbuf, kc * nr);
+                pack_b(x->K, x->tb, x->b, x->ldb, pc, kc, jc, nc, nr, pbuf, kc * nr);
                 pb = pbuf;
                 pstride = kc * nr;
             }
@@ -290,7 +294,7 @@ void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ld
     h->k = k;
     h->n = n;
     float *panels = (float *)((char *)packed + sizeof *h);
-    if (k > 0 && n > 0) pack_b(trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
+    if (k > 0 && n > 0) pack_b(K, trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
 }
 
 void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,

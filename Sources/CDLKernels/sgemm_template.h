@@ -200,8 +200,12 @@ T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *r
     DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
 }
 
+#ifndef PACK_BT
+#define PACK_BT NULL
+#endif
 const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
-                                           NAME(gemv_t), NAME(gemv_p)};
+                                           NAME(gemv_t), NAME(gemv_p), PACK_BT};
+#undef PACK_BT
 
 #undef NV
 #undef GEMV_CHUNK
