@@ -59,3 +59,22 @@ public enum Dispatch {
     static func cValue(_ isa: ISA) -> dlk_isa { dlk_isa(rawValue: UInt32(bitPattern: isa.rawValue)) }
     static func isa(_ value: dlk_isa) -> ISA { ISA(rawValue: Int32(bitPattern: value.rawValue)) ?? .portable }
 }
+
+extension Dispatch {
+    /// Runs `body(task)` for every task in 0..<tasks on up to `threads` threads, the calling
+    /// thread included; returns when all are done. `threads` = 1 runs everything on the calling
+    /// thread. The kernels' own pool (see `dlk_parallel_for`): tasks are dealt in one
+    /// contiguous range per thread, and a thread that is done takes over others' tasks.
+    /// `body` runs concurrently with itself: each task must touch its own data.
+    public static func parallelFor(threads: Int, tasks: Int, _ body: (Int) -> Void) {
+        guard tasks > 0 else { return }
+        withoutActuallyEscaping(body) { escapable in
+            var closure = escapable
+            withUnsafeMutablePointer(to: &closure) { pointer in
+                dlk_parallel_for(Int32(clamping: threads), Int32(clamping: tasks), { context, task in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
+                }, pointer)
+            }
+        }
+    }
+}

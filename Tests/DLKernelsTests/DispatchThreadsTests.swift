@@ -1,5 +1,6 @@
 import Testing
 import CDLKernels
+@testable import DLKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,6 +47,17 @@ import Glibc
                 group.addTask { Self.run(threads: 2, tasks: 50).runs.allSatisfy { $0 == 1 } }
             }
             for await ok in group { #expect(ok) }
+        }
+    }
+
+    @Test func swiftParallelForCoversEveryTaskOnce() {
+        for threads in [1, 2, 4] {
+            var counts = [Int](repeating: 0, count: 37)
+            counts.withUnsafeMutableBufferPointer { buf in
+                let base = buf.baseAddress!
+                Dispatch.parallelFor(threads: threads, tasks: 37) { task in base[task] += 1 }
+            }
+            #expect(counts.allSatisfy { $0 == 1 }, "threads \(threads)")
         }
     }
 }

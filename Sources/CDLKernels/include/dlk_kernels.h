@@ -45,8 +45,11 @@ const char *dlk_isa_name(dlk_isa isa);
 /* ---- Threads ------------------------------------------------------------------------------ */
 
 /* Runs fn(ctx, t) for t in 0..<tasks on up to `threads` threads (the caller is one of them).
- * threads <= 1 runs everything on the calling thread. Helpers sleep on a condition variable
- * between calls (no spinning). Safe to call from several threads at once. */
+ * threads <= 1 runs everything on the calling thread and never starts a helper. Tasks are
+ * dealt in contiguous ranges, one per thread, and idle threads take over others' tasks.
+ * After a call, helpers poll for new work for at most DLPK_THREAD_POLL_US microseconds
+ * (default 100; 0 = never) and then sleep on a condition variable. Safe to call from several
+ * threads at once (one caller gets the pool, the others plain threads for that call). */
 void dlk_parallel_for(int threads, int tasks, void (*fn)(void *ctx, int task), void *ctx);
 
 /* ---- fp32 GEMM ---------------------------------------------------------------------------- */
