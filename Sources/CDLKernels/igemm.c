@@ -131,13 +131,52 @@ static void pack_a(const ig_ctx *x, size_t i0, size_t rows, int mr, uint8_t *pa)
     }
 }
 
+/* Plain loops needing no memory (beyond the caller's offsets), for when packing buffers
+ * cannot be had: the raw (shifted) sums, then the same output stage. */
+static void unpacked(const ig_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
+    size_t nr = (size_t)x->nr;
+    for (size_t i = i0; i < i1; i++) {
+        void *crow = x->st->kind == DLK_OUT_REQUANT ? (void *)((int8_t *)x->c + i * x->ldc)
+                                                    : (void *)((int32_t *)x->c + i * x->ldc);
+        for (size_t j = j0; j < j1; j++) {
+            const int8_t *panel = x->panels + (j / nr) * x->kg * nr * 4;
+            uint32_t acc = 0;
+            for (size_t p = 0; p < x->k; p++) {
+                int32_t a = (int32_t)x->a[i * x->lda + p] + x->shift;
+                int32_t w = panel[((p / 4) * nr + j % nr) * 4 + p % 4];
+                acc += (uint32_t)(a * w);
+            }
+            int32_t raw = (int32_t)acc;
+            dlk_igemm_finish_portable(1, &raw, x->offset, x->st, j, crow);
+        }
+    }
+}
+
+/* Column `jj` of the panel at x->panels, all m rows, through the stage at column 0. */
+static void unpacked_column(const ig_ctx *x, size_t jj, size_t m) {
+    size_t nr = (size_t)x->nr;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t acc = 0;
+        for (size_t p = 0; p < x->k; p++) {
+            int32_t a = (int32_t)x->a[i * x->lda + p] + x->shift;
+            acc += (uint32_t)(a * (int32_t)x->panels[((p / 4) * nr + jj) * 4 + p % 4]);
+        }
+        int32_t raw = (int32_t)acc;
+        size_t elem = x->st->kind == DLK_OUT_REQUANT ? 1 : 4;
+        dlk_igemm_finish_portable(1, &raw, x->offset, x->st, 0, (char *)x->c + i * x->ldc * elem);
+    }
+}
+
 static void ig_range(const ig_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
     int single = x->m == 1;
     int mr = single ? 1 : x->mr, nr = x->nr;
     size_t mcb = single ? 1 : (MC_TARGET / mr) * mr;
     size_t kg = x->kg;
     uint8_t *pa = dlk_scratch(0, mcb * kg * 4);
-    if (!pa) return;
+    if (!pa) {   /* out of memory for packing: still the right answer, slowly */
+        unpacked(x, i0, i1, j0, j1);
+        return;
+    }
     int32_t acc[32 * 64] __attribute__((aligned(64)));
     for (size_t ic = i0; ic < i1; ic += mcb) {
         size_t mc = i1 - ic < mcb ? i1 - ic : mcb;
@@ -195,8 +234,25 @@ void dlk_igemm_packed(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
     x.finish = usable ? K->finish : dlk_igemm_finish_portable;
     /* The per-column constant, once per call (wrapping arithmetic, see the top). */
     int32_t *offset = dlk_scratch(1, n * sizeof(int32_t));
-    if (!offset) return;
     uint32_t corr = (uint32_t)x.shift + (uint32_t)a_zero_point;
+    if (!offset) {   /* out of memory: one column at a time, no buffers */
+        for (size_t j = 0; j < n; j++) {
+            int32_t off = (int32_t)((stage->bias32 ? (uint32_t)stage->bias32[j] : 0u) -
+                                    corr * (uint32_t)colsum[j]);
+            dlk_out_stage one = *stage;   /* the stage seen from column j */
+            if (one.per_channel) one.scale += j;
+            if (one.bias_f) one.bias_f += j;
+            ig_ctx xj = x;
+            xj.offset = &off;
+            xj.st = &one;
+            size_t elem = stage->kind == DLK_OUT_REQUANT ? 1 : 4;
+            xj.c = (char *)c + j * elem;
+            xj.n = 1;
+            xj.panels = x.panels + (j / x.nr) * x.kg * x.nr * 4;
+            unpacked_column(&xj, j % (size_t)x.nr, m);
+        }
+        return;
+    }
     for (size_t j = 0; j < n; j++)
         offset[j] = (int32_t)((stage->bias32 ? (uint32_t)stage->bias32[j] : 0u) - corr * (uint32_t)colsum[j]);
     x.offset = offset;

@@ -135,6 +135,23 @@ static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, s
         }
 }
 
+/* Plain loops needing no memory, for when packing buffers cannot be had. */
+static void unpacked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
+    size_t nr = (size_t)x->nr;
+    for (size_t i = i0; i < i1; i++)
+        for (size_t j = j0; j < j1; j++) {
+            float acc = 0.0f;
+            for (size_t p = 0; p < x->k; p++) {
+                float av = x->ta ? x->a[p * x->lda + i] : x->a[i * x->lda + p];
+                float bv = x->packed ? x->packed[(j / nr) * x->k * nr + p * nr + j % nr]
+                                     : (x->tb ? x->b[j * x->ldb + p] : x->b[p * x->ldb + j]);
+                acc += av * bv;
+            }
+            float *c = x->c + i * x->ldc + j;
+            *c = x->beta == 0.0f ? x->alpha * acc : x->alpha * acc + x->beta * *c;
+        }
+}
+
 static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
     int mr = x->mr, nr = x->nr;
     size_t mcb = (MC_TARGET / mr) * mr, ncb = (NC_TARGET / nr) * nr;
@@ -144,7 +161,10 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
     size_t pa_floats = mcb * KC;
     size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * KC;
     float *pa = dlk_scratch(0, (pa_floats + pb_floats) * sizeof(float));
-    if (!pa) return;  /* out of memory: nothing sensible to do in a kernel that cannot fail */
+    if (!pa) {   /* out of memory for packing: still the right answer, slowly */
+        unpacked(x, i0, i1, j0, j1);
+        return;
+    }
     float *pbuf = pa + pa_floats;
     for (size_t jc = j0; jc < j1; jc += ncb) {
         size_t nc = j1 - jc < ncb ? j1 - jc : ncb;
