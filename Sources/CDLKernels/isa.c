@@ -66,17 +66,26 @@ dlk_isa dlk_isa_detected(void) {
     return (dlk_isa)d;
 }
 
+static int from_environment(void) {
+    int a = (int)dlk_isa_detected();
+    /* DLPK_ISA may only lower the level; an unknown or unsupported name is ignored. */
+    const char *env = getenv("DLPK_ISA");
+    int want = env ? parse(env) : -1;
+    if (want >= 0 && dlk_isa_supported((dlk_isa)want)) a = want;
+    return a;
+}
+
 dlk_isa dlk_isa_active(void) {
     int a = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
     if (a < 0) {
-        a = (int)dlk_isa_detected();
-        /* DLPK_ISA may only lower the level; an unknown or unsupported name is ignored. */
-        const char *env = getenv("DLPK_ISA");
-        int want = env ? parse(env) : -1;
-        if (want >= 0 && dlk_isa_supported((dlk_isa)want)) a = want;
+        a = from_environment();
         __atomic_store_n(&active, a, __ATOMIC_RELEASE);
     }
     return (dlk_isa)a;
+}
+
+void dlk_isa_reset_from_environment(void) {
+    __atomic_store_n(&active, from_environment(), __ATOMIC_RELEASE);
 }
 
 int dlk_isa_force(dlk_isa isa) {

@@ -56,6 +56,10 @@ public enum Dispatch {
     /// Returns to the detected level (ignoring `DLPK_ISA`).
     public static func reset() { dlk_isa_reset() }
 
+    /// Re-reads `DLPK_ISA` now: the detected level, lowered by the variable if it names a
+    /// level this CPU has (an unknown or unsupported name is ignored).
+    public static func resetFromEnvironment() { dlk_isa_reset_from_environment() }
+
     static func cValue(_ isa: ISA) -> dlk_isa { dlk_isa(rawValue: UInt32(bitPattern: isa.rawValue)) }
     static func isa(_ value: dlk_isa) -> ISA { ISA(rawValue: Int32(bitPattern: value.rawValue)) ?? .portable }
 }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import DLCore
 @testable import DLKernels
 
@@ -34,5 +37,28 @@ extension KernelLevelTests {
         }
         Dispatch.reset()
         #expect(Dispatch.active == Dispatch.detected)
+    }
+
+    @Test("DLPK_ISA lowers the level; unknown or unavailable names are ignored")
+    func environmentVariable() {
+        defer {
+            unsetenv("DLPK_ISA")
+            Dispatch.reset()
+        }
+        for isa in Dispatch.available {
+            setenv("DLPK_ISA", isa.description, 1)
+            Dispatch.resetFromEnvironment()
+            #expect(Dispatch.active == isa)
+        }
+        for bogus in ["sse9", "", "AVX2"] {
+            setenv("DLPK_ISA", bogus, 1)
+            Dispatch.resetFromEnvironment()
+            #expect(Dispatch.active == Dispatch.detected, "\(bogus)")
+        }
+        #if arch(x86_64)
+        setenv("DLPK_ISA", "neon", 1)
+        Dispatch.resetFromEnvironment()
+        #expect(Dispatch.active == Dispatch.detected)
+        #endif
     }
 }

@@ -37,6 +37,8 @@ dlk_isa dlk_isa_active(void);
  * while kernels run on other threads. */
 int dlk_isa_force(dlk_isa isa);
 void dlk_isa_reset(void);
+/* Re-reads DLPK_ISA now: the detected level, lowered by the variable if it names one. */
+void dlk_isa_reset_from_environment(void);
 /* 1 when the CPU can run kernels of this level. */
 int dlk_isa_supported(dlk_isa isa);
 /* "portable", "avx2", "avx512", "vnni", "neon", "dotprod". */
