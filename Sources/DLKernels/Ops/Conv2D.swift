@@ -53,7 +53,7 @@ public enum Conv2D {
                 if pointwise {
                     b = image
                 } else {
-                    im2col(p, image: image, columns: col!)
+                    im2col(p, image: image, columns: col!, pad: 0)
                     b = UnsafePointer(col!)
                 }
                 let out = y + (n * p.outChannels + g * mg) * plane
@@ -114,7 +114,7 @@ public enum Conv2D {
                 if pointwise {
                     b = image
                 } else {
-                    im2col(p, image: image, columns: col!)
+                    im2col(p, image: image, columns: col!, pad: 0)
                     b = UnsafePointer(col!)
                 }
                 // dW_g [mg, k] (+)= dY_g [mg, plane] · colᵀ [plane, k]
@@ -139,8 +139,10 @@ public enum Conv2D {
         return lo < hi ? lo..<hi : 0..<0
     }
 
-    /// Writes the [cg·kH·kW, oh·ow] column matrix of one group of one image (its first channel at `image`).
-    static func im2col(_ p: Conv2DParams, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+    /// Writes the [cg·kH·kW, oh·ow] column matrix of one group of one image (its first channel at
+    /// `image`); taps in the padding get `pad` (0, or the zero point of int8 data).
+    static func im2col<T: BitwiseCopyable>(_ p: Conv2DParams, image: UnsafePointer<T>,
+                                           columns: UnsafeMutablePointer<T>, pad: T) {
         let (oh, ow) = (p.outHeight, p.outWidth)
         var dst = columns
         for c in 0..<p.inChannelsPerGroup {
@@ -153,17 +155,17 @@ public enum Conv2D {
                         let iy = oy * p.strideH - p.padTop + ky * p.dilationH
                         let out = dst + oy * ow
                         if iy < 0 || iy >= p.inHeight || r.isEmpty {
-                            out.update(repeating: 0, count: ow)
+                            out.update(repeating: pad, count: ow)
                             continue
                         }
                         let src = chan + iy * p.inWidth + xoff
-                        for ox in 0..<r.lowerBound { out[ox] = 0 }
+                        for ox in 0..<r.lowerBound { out[ox] = pad }
                         if p.strideW == 1 {
                             (out + r.lowerBound).update(from: src + r.lowerBound, count: r.count)
                         } else {
                             for ox in r { out[ox] = src[ox &* p.strideW] }
                         }
-                        for ox in r.upperBound..<ow { out[ox] = 0 }
+                        for ox in r.upperBound..<ow { out[ox] = pad }
                     }
                     dst += oh * ow
                 }
