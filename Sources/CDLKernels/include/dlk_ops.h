@@ -11,6 +11,7 @@ static inline float dlk_logf(float x) { return logf(x); }
 static inline float dlk_tanhf(float x) { return tanhf(x); }
 static inline float dlk_erff(float x) { return erff(x); }
 static inline double dlk_exp(double x) { return exp(x); }
+static inline double dlk_log(double x) { return log(x); }
 static inline double dlk_erf(double x) { return erf(x); }
 static inline double dlk_tanh(double x) { return tanh(x); }
 
