@@ -162,6 +162,8 @@ static void dw_interior_##NAME(const float *const *rows, const float *const *w, 
                 acc = VFMA(VSPLAT(NAME##_vf, w[r][kx]), *(const NAME##_vf *)(row + kx * dilation), acc); \
         }                                                                             \
         *(NAME##_vf *)(out + ox) = acc;                                               \
+        /* a ragged end reruns the last full vector (same values): no scalar tail */   \
+        if (ox + LANES < x1 && ox + 2 * LANES > x1) ox = x1 - 2 * LANES;               \
     }                                                                                 \
     dw_interior_portable(rows, w, nrows, kw, dilation, bias, out, ox, x1);            \
 }
