@@ -5,6 +5,9 @@
 /// Hₜ = (1 − z)⊙h̃ + z⊙Hₜ₋₁. Layouts: see `RecurrentParams`.
 public enum GRU {
     public static let gates = 3
+    /// Floats saved per step and batch entry: z, r, h̃, the h gate's recurrent term
+    /// (Hₜ₋₁·Rhᵀ + Rbh, or (r⊙Hₜ₋₁)·Rhᵀ + Rbh), Hₜ.
+    static let savedPerStep = 5
 
     public static func scratchByteCount(_ p: RecurrentParams) -> Int {
         p.scratchFloats(gates: gates) * MemoryLayout<Float>.stride
@@ -15,7 +18,8 @@ public enum GRU {
                                bias: UnsafePointer<Float>?, sequenceLengths: UnsafePointer<Int32>?,
                                initialH: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
-                               scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+                               scratch: UnsafeMutableRawPointer, threads: Int = 1,
+                               saved: UnsafeMutablePointer<Float>? = nil) {
         let hs = p.hiddenSize, gh = gates * hs
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -54,17 +58,22 @@ public enum GRU {
                     guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
                     let pre = buf.projection + p.inputRow(t, b) * gh, rec = buf.recurrent + b * gh
                     let h = buf.h + b * hs
+                    let store = saved.map { $0 + p.savedOffset(d, s, b, per: savedPerStep) }
                     for j in 0..<hs {
                         let z = Sigmoid.value(pre[j] + rec[j])
+                        let rg = Sigmoid.value(pre[hs + j] + rec[hs + j])
                         let rbh = bd?[gh + 2 * hs + j] ?? 0
                         let cand: Float
                         if linearBeforeReset {
-                            let rg = Sigmoid.value(pre[hs + j] + rec[hs + j])
                             cand = tanhValue(pre[2 * hs + j] + rg * (rec[2 * hs + j] + rbh))
                         } else {
                             cand = tanhValue(pre[2 * hs + j] + rec[2 * hs + j] + rbh)
                         }
                         h[j] = (1 - z) * cand + z * h[j]
+                        if let store {
+                            store[j] = z; store[hs + j] = rg; store[2 * hs + j] = cand
+                            store[3 * hs + j] = rec[2 * hs + j] + rbh; store[4 * hs + j] = h[j]
+                        }
                     }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }

@@ -4,6 +4,8 @@
 /// The input projections of all steps are one `Gemm.sgemm`; each step adds one more for Hₜ₋₁·Rᵀ.
 public enum LSTM {
     public static let gates = 4
+    /// Floats saved per step and batch entry: i, o, f, c̃ (activated), Cₜ, Hₜ.
+    static let savedPerStep = 6
 
     /// Bytes of scratch `forward` needs.
     public static func scratchByteCount(_ p: RecurrentParams) -> Int {
@@ -11,13 +13,15 @@ public enum LSTM {
     }
 
     /// Every output is optional. `sequenceLengths` ([batch], optional) as ONNX `sequence_lens`.
+    /// Training passes `saved` (`savedCount` floats): what `backward` needs, per step.
     public static func forward(_ p: RecurrentParams, input x: UnsafePointer<Float>,
                                weight w: UnsafePointer<Float>, recurrence r: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, sequenceLengths: UnsafePointer<Int32>?,
                                initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
                                outputC: UnsafeMutablePointer<Float>?,
-                               scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+                               scratch: UnsafeMutableRawPointer, threads: Int = 1,
+                               saved: UnsafeMutablePointer<Float>? = nil) {
         let hs = p.hiddenSize, gh = gates * hs
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -46,6 +50,10 @@ public enum LSTM {
                         let cn = f * c[j] + i * g
                         c[j] = cn
                         h[j] = o * tanhValue(cn)
+                        if let rec = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
+                            rec[j] = i; rec[hs + j] = o; rec[2 * hs + j] = f; rec[3 * hs + j] = g
+                            rec[4 * hs + j] = cn; rec[5 * hs + j] = h[j]
+                        }
                     }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }

@@ -6,6 +6,8 @@ import CDLKernels
 /// Layouts: see `RecurrentParams`.
 public enum RNN {
     public static let gates = 1
+    /// Floats saved per step and batch entry: Hₜ.
+    static let savedPerStep = 1
 
     public static func scratchByteCount(_ p: RecurrentParams) -> Int {
         p.scratchFloats(gates: gates) * MemoryLayout<Float>.stride
@@ -16,7 +18,8 @@ public enum RNN {
                                bias: UnsafePointer<Float>?, sequenceLengths: UnsafePointer<Int32>?,
                                initialH: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
-                               scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+                               scratch: UnsafeMutableRawPointer, threads: Int = 1,
+                               saved: UnsafeMutablePointer<Float>? = nil) {
         let hs = p.hiddenSize
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -37,6 +40,7 @@ public enum RNN {
                     let pre = buf.projection + p.inputRow(t, b) * hs, rec = buf.recurrent + b * hs
                     let h = buf.h + b * hs
                     for j in 0..<hs { h[j] = tanhValue(pre[j] + rec[j]) }
+                    if let saved { (saved + p.savedOffset(d, s, b, per: savedPerStep)).update(from: h, count: hs) }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }
             }

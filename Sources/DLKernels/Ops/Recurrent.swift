@@ -41,6 +41,18 @@ public struct RecurrentParams: Equatable, Hashable, Sendable {
         (batchFirst ? b * directions + d : d * batch + b) * hiddenSize
     }
 
+    /// Offset of the record training saves for direction d, step s (not time: step s of a reverse
+    /// direction is time len−1−s), batch entry b; `per` hidden-sized vectors per record.
+    @inlinable func savedOffset(_ d: Int, _ s: Int, _ b: Int, per: Int) -> Int {
+        ((d * sequenceLength + s) * batch + b) * per * hiddenSize
+    }
+
+    /// Float scratch of a sequence kernel's backward with `gates` gates.
+    func backwardScratchFloats(gates: Int) -> Int {
+        let gh = gates * hiddenSize
+        return sequenceLength * batch * gh + batch * gh + 8 * batch * hiddenSize
+    }
+
     /// Float scratch of a sequence kernel with `gates` gates.
     func scratchFloats(gates: Int) -> Int {
         let gh = gates * hiddenSize
