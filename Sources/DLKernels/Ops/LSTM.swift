@@ -1,3 +1,5 @@
+import CDLKernels
+
 /// LSTM over a whole sequence (ONNX LSTM, gate order i, o, f, c):
 /// i = σ(·), o = σ(·), f = σ(·), c̃ = tanh(·) of Xₜ·Wᵀ + Hₜ₋₁·Rᵀ + Wb + Rb;
 /// Cₜ = f⊙Cₜ₋₁ + i⊙c̃, Hₜ = o⊙tanh(Cₜ). Layouts: see `RecurrentParams`.
@@ -21,7 +23,7 @@ public enum LSTM {
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
                                outputC: UnsafeMutablePointer<Float>?,
                                scratch: UnsafeMutableRawPointer, threads: Int = 1,
-                               saved: UnsafeMutablePointer<Float>? = nil) {
+                               saved: UnsafeMutablePointer<Float>? = nil, isa: Int32 = OpsISA.best) {
         let hs = p.hiddenSize, gh = gates * hs
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -40,20 +42,20 @@ public enum LSTM {
                            a: buf.h, lda: hs, b: rd, ldb: hs, beta: 0, c: buf.recurrent, ldc: gh, threads: threads)
                 for b in 0..<p.batch {
                     guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
-                    let pre = buf.projection + p.inputRow(t, b) * gh, rec = buf.recurrent + b * gh
+                    let pre = buf.projection + p.inputRow(t, b) * gh
                     let h = buf.h + b * hs, c = buf.c + b * hs
-                    for j in 0..<hs {
-                        let i = Sigmoid.value(pre[j] + rec[j])
-                        let o = Sigmoid.value(pre[hs + j] + rec[hs + j])
-                        let f = Sigmoid.value(pre[2 * hs + j] + rec[2 * hs + j])
-                        let g = tanhValue(pre[3 * hs + j] + rec[3 * hs + j])
-                        let cn = f * c[j] + i * g
-                        c[j] = cn
-                        h[j] = o * tanhValue(cn)
-                        if let rec = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
-                            rec[j] = i; rec[hs + j] = o; rec[2 * hs + j] = f; rec[3 * hs + j] = g
-                            rec[4 * hs + j] = cn; rec[5 * hs + j] = h[j]
-                        }
+                    // gate pre-activations in place, then the activations vectorised
+                    let gate = buf.recurrent + b * gh, tc = buf.temp + b * hs
+                    for k in 0..<gh { gate[k] += pre[k] }
+                    dlk_vmath(isa, DLK_VM_SIGMOID, gate, gate, 3 * hs)
+                    dlk_vmath(isa, DLK_VM_TANH, gate + 3 * hs, gate + 3 * hs, hs)
+                    for j in 0..<hs { c[j] = gate[2 * hs + j] * c[j] + gate[j] * gate[3 * hs + j] }
+                    dlk_vmath(isa, DLK_VM_TANH, c, tc, hs)
+                    for j in 0..<hs { h[j] = gate[hs + j] * tc[j] }
+                    if let rec = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
+                        rec.update(from: gate, count: gh)
+                        (rec + 4 * hs).update(from: c, count: hs)
+                        (rec + 5 * hs).update(from: h, count: hs)
                     }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }

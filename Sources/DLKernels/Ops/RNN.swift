@@ -19,7 +19,7 @@ public enum RNN {
                                initialH: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
                                scratch: UnsafeMutableRawPointer, threads: Int = 1,
-                               saved: UnsafeMutablePointer<Float>? = nil) {
+                               saved: UnsafeMutablePointer<Float>? = nil, isa: Int32 = OpsISA.best) {
         let hs = p.hiddenSize
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -39,7 +39,8 @@ public enum RNN {
                     guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
                     let pre = buf.projection + p.inputRow(t, b) * hs, rec = buf.recurrent + b * hs
                     let h = buf.h + b * hs
-                    for j in 0..<hs { h[j] = tanhValue(pre[j] + rec[j]) }
+                    for j in 0..<hs { h[j] = pre[j] + rec[j] }
+                    dlk_vmath(isa, DLK_VM_TANH, h, h, hs)
                     if let saved { (saved + p.savedOffset(d, s, b, per: savedPerStep)).update(from: h, count: hs) }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }
