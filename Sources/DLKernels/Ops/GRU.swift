@@ -1,3 +1,5 @@
+import CDLKernels
+
 /// GRU over a whole sequence (ONNX GRU, gate order z, r, h):
 /// z = σ(Xₜ·Wzᵀ + Hₜ₋₁·Rzᵀ + Wbz + Rbz), r likewise,
 /// h̃ = tanh(Xₜ·Whᵀ + (r⊙Hₜ₋₁)·Rhᵀ + Rbh + Wbh)            (linearBeforeReset false), or
@@ -19,7 +21,7 @@ public enum GRU {
                                initialH: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
                                scratch: UnsafeMutableRawPointer, threads: Int = 1,
-                               saved: UnsafeMutablePointer<Float>? = nil) {
+                               saved: UnsafeMutablePointer<Float>? = nil, isa: Int32 = OpsISA.best) {
         let hs = p.hiddenSize, gh = gates * hs
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
@@ -56,24 +58,25 @@ public enum GRU {
                 }
                 for b in 0..<p.batch {
                     guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
-                    let pre = buf.projection + p.inputRow(t, b) * gh, rec = buf.recurrent + b * gh
+                    let pre = buf.projection + p.inputRow(t, b) * gh
                     let h = buf.h + b * hs
-                    let store = saved.map { $0 + p.savedOffset(d, s, b, per: savedPerStep) }
-                    for j in 0..<hs {
-                        let z = Sigmoid.value(pre[j] + rec[j])
-                        let rg = Sigmoid.value(pre[hs + j] + rec[hs + j])
-                        let rbh = bd?[gh + 2 * hs + j] ?? 0
-                        let cand: Float
-                        if linearBeforeReset {
-                            cand = tanhValue(pre[2 * hs + j] + rg * (rec[2 * hs + j] + rbh))
-                        } else {
-                            cand = tanhValue(pre[2 * hs + j] + rec[2 * hs + j] + rbh)
-                        }
-                        h[j] = (1 - z) * cand + z * h[j]
-                        if let store {
-                            store[j] = z; store[hs + j] = rg; store[2 * hs + j] = cand
-                            store[3 * hs + j] = rec[2 * hs + j] + rbh; store[4 * hs + j] = h[j]
-                        }
+                    // z and r through the vector sigmoid, then h̃ through the vector tanh
+                    let gate = buf.recurrent + b * gh, hr = buf.temp + b * hs
+                    for j in 0..<hs { hr[j] = gate[2 * hs + j] + (bd?[gh + 2 * hs + j] ?? 0) }
+                    for k in 0..<(2 * hs) { gate[k] += pre[k] }
+                    dlk_vmath(isa, DLK_VM_SIGMOID, gate, gate, 2 * hs)
+                    let cand = gate + 2 * hs
+                    if linearBeforeReset {
+                        for j in 0..<hs { cand[j] = pre[2 * hs + j] + gate[hs + j] * hr[j] }
+                    } else {
+                        for j in 0..<hs { cand[j] = pre[2 * hs + j] + hr[j] }
+                    }
+                    dlk_vmath(isa, DLK_VM_TANH, cand, cand, hs)
+                    for j in 0..<hs { h[j] = (1 - gate[j]) * cand[j] + gate[j] * h[j] }
+                    if let store = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
+                        store.update(from: gate, count: gh)
+                        (store + 3 * hs).update(from: hr, count: hs)
+                        (store + 4 * hs).update(from: h, count: hs)
                     }
                     if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }
