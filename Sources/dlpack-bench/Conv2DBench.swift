@@ -28,6 +28,29 @@ enum Conv2DBench {
         layer("depthwise 1x64x56x56, 3x3", n: 1, c: 64, hw: 56, m: 64, k: 3, pad: 1, groups: 64),
     ]
 
+    /// Max pooling, reported in GB/s of input read.
+    static let pools: [(name: String, params: Pool2DParams, spec: String)] = [
+        ("maxpool 64x16x28x28, 2x2 s2", Pool2DParams(batch: 64, channels: 16, inHeight: 28, inWidth: 28,
+                                                      kernel: (2, 2), strides: (2, 2)), "max:64,16,28,28,2,2,0"),
+        ("maxpool 1x64x112x112, 3x3 s2 p1", Pool2DParams(batch: 1, channels: 64, inHeight: 112, inWidth: 112,
+                                                          kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1)),
+         "max:1,64,112,112,3,2,1"),
+    ]
+
+    static func seconds(_ body: () -> Void) -> Double {
+        for _ in 0..<2 { body() }
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        let deadline = clock.now.advanced(by: .milliseconds(500))
+        repeat {
+            let t0 = clock.now
+            body()
+            let d = clock.now - t0
+            best = min(best, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        } while clock.now < deadline
+        return best
+    }
+
     static func measure(_ l: Layer, threads: Int) -> Double {
         let p = l.params
         var rng = SystemRandomNumberGenerator()
@@ -37,28 +60,18 @@ enum Conv2DBench {
         var y = [Float](repeating: 0, count: p.outputCount)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(Conv2D.scratchByteCount(p), 1), alignment: 64)
         defer { scratch.deallocate() }
-        let run = { Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: scratch, threads: threads) }
-        for _ in 0..<2 { run() }
-        let clock = ContinuousClock()
-        var best = Double.infinity
-        let deadline = clock.now.advanced(by: .milliseconds(500))
-        repeat {
-            let t0 = clock.now
-            run()
-            let d = clock.now - t0
-            best = min(best, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
-        } while clock.now < deadline
+        let best = seconds { Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: scratch, threads: threads) }
         return 2 * Double(p.multiplyAdds) / best / 1e9
     }
 
     /// The peer's GFLOP/s per layer spec, or nil when PyTorch is not available.
-    static func peer(threads: Int) -> [String: Double]? {
+    static func peer(threads: Int, specs: [String]) -> [String: Double]? {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../bindings/python/benchmarks/conv2d_peer.py").standardized.path
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         proc.arguments = [ProcessInfo.processInfo.environment["DLPACK_PYTHON"] ?? "python3", script, String(threads)]
-            + layers.map(\.spec)
+            + specs
         let pipe = Pipe()
         proc.standardOutput = pipe
         proc.standardError = FileHandle.nullDevice
@@ -77,7 +90,7 @@ enum Conv2DBench {
     static func run() {
         for threads in [1, 2] {
             print("conv2d fp32, \(threads) thread\(threads == 1 ? "" : "s")   (GFLOP/s: dlpack | PyTorch | ratio)")
-            let theirs = peer(threads: threads)
+            let theirs = peer(threads: threads, specs: layers.map(\.spec) + pools.map(\.spec))
             for l in layers {
                 let ours = measure(l, threads: threads)
                 let pad = String(repeating: " ", count: max(0, 32 - l.name.count))
@@ -85,6 +98,18 @@ enum Conv2DBench {
                     print("  \(l.name)\(pad) \(fmt(ours)) | \(fmt(t)) | \(fmt(ours / t))x")
                 } else {
                     print("  \(l.name)\(pad) \(fmt(ours)) | (PyTorch not available)")
+                }
+            }
+            if threads == 1 {
+                print("max pooling fp32, 1 thread   (GB/s of input: dlpack | PyTorch | ratio)")
+                for pool in pools {
+                    let p = pool.params
+                    let x = (0..<p.inputCount).map { Float($0 % 251) }
+                    var y = [Float](repeating: 0, count: p.outputCount)
+                    let ours = Double(p.inputCount * 4) / seconds { MaxPool2D.forward(p, input: x, output: &y) } / 1e9
+                    let pad = String(repeating: " ", count: max(0, 32 - pool.name.count))
+                    let t = theirs?[pool.spec]
+                    print("  \(pool.name)\(pad) \(fmt(ours)) | \(t.map(fmt) ?? "   n/a ") | \(t.map { fmt(ours / $0) } ?? "")x")
                 }
             }
         }

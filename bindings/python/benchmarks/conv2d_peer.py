@@ -2,7 +2,8 @@
 
 Usage: python3 conv2d_peer.py THREADS SPEC...   where SPEC is
   n,c,h,w,m,kh,kw,stride,pad,groups   (square stride and symmetric padding)
-Prints one line per SPEC: "<spec> <GFLOP/s>". Needs torch (pip install torch==2.13.0+cpu).
+or  max:n,c,h,w,k,stride,pad  for max pooling (figure in GB/s of input read).
+Prints one line per SPEC: "<spec> <GFLOP/s or GB/s>". Needs torch (pip install torch==2.13.0+cpu).
 """
 import sys
 import time
@@ -11,7 +12,30 @@ import torch
 import torch.nn.functional as F
 
 
+def best_time(fn) -> float:
+    for _ in range(3):
+        fn()
+    best = float("inf")
+    deadline = time.perf_counter() + 0.5
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+        if time.perf_counter() > deadline:
+            return best
+
+
+def pool_gbs(spec: str) -> float:
+    n, c, h, w, k, s, p = (int(v) for v in spec.split(","))
+    x = torch.randn(n, c, h, w)
+    with torch.inference_mode():
+        t = best_time(lambda: F.max_pool2d(x, k, stride=s, padding=p))
+    return x.numel() * 4 / t / 1e9
+
+
 def gflops(spec: str) -> float:
+    if spec.startswith("max:"):
+        return pool_gbs(spec[4:])
     n, c, h, w, m, kh, kw, s, p, g = (int(v) for v in spec.split(","))
     x = torch.randn(n, c, h, w)
     wt = torch.randn(m, c // g, kh, kw)
