@@ -35,10 +35,11 @@ public struct Conv2DInt8Quantization: Equatable, Hashable, Sendable {
 /// int8 2-D convolution, NCHW: Y = requantize(Σ (X − zx)·W + B). Every path is bit-exact with
 /// `reference`: the sums are exact in int32 and the requantization is one shared function.
 /// The fast path is im2col (padding filled with the input zero point, so it adds exactly 0)
-/// followed by an int8×int8→int32 product.
+/// followed by an int8×int8→int32 product; depthwise convolutions accumulate row by row.
 public enum Conv2DInt8 {
     /// Bytes of scratch `forward` needs.
     public static func scratchByteCount(_ p: Conv2DParams) -> Int {
+        if p.isDepthwise { return p.outWidth * MemoryLayout<Int32>.stride }
         let k = Conv2D.columnRows(p), plane = p.outHeight * p.outWidth
         let col = (k * plane + 63) & ~63
         return col + p.outChannelsPerGroup * plane * 4 + p.outChannels * 4
@@ -48,6 +49,11 @@ public enum Conv2DInt8 {
                                weight w: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
                                multipliers: UnsafePointer<Float>, output y: UnsafeMutablePointer<Int8>,
                                scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+        if p.isDepthwise {
+            depthwise(p, q, input: x, weight: w, bias: bias, multipliers: multipliers, output: y,
+                      rowSums: scratch.assumingMemoryBound(to: Int32.self))
+            return
+        }
         let (cg, mg, k) = (p.inChannelsPerGroup, p.outChannelsPerGroup, Conv2D.columnRows(p))
         let plane = p.outHeight * p.outWidth, inPlane = p.inHeight * p.inWidth
         let col = scratch.assumingMemoryBound(to: Int8.self)
@@ -70,6 +76,43 @@ public enum Conv2DInt8 {
                     let src = acc + ml * plane, dst = y + (n * p.outChannels + oc) * plane
                     let mult = multipliers[oc]
                     for j in 0..<plane { dst[j] = q.requantize(src[j] &+ offset, multiplier: mult) }
+                }
+            }
+        }
+    }
+
+    /// groups == inChannels: one int32 accumulator row per output row (in `rowSums`, ow entries),
+    /// each tap added over its valid column range, then requantized.
+    static func depthwise(_ p: Conv2DParams, _ q: Conv2DInt8Quantization, input x: UnsafePointer<Int8>,
+                          weight w: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
+                          multipliers: UnsafePointer<Float>, output y: UnsafeMutablePointer<Int8>,
+                          rowSums acc: UnsafeMutablePointer<Int32>) {
+        let (oh, ow) = (p.outHeight, p.outWidth)
+        let multiplier = p.outChannels / p.inChannels
+        let (kh, kw) = (p.kernelHeight, p.kernelWidth)
+        let zx = q.inputZeroPoint
+        for n in 0..<p.batch {
+            for oc in 0..<p.outChannels {
+                let chan = x + (n * p.inChannels + oc / multiplier) * p.inHeight * p.inWidth
+                let filter = w + oc * kh * kw
+                let outPlane = y + (n * p.outChannels + oc) * oh * ow
+                let b = bias?[oc] ?? 0, mult = multipliers[oc]
+                for oy in 0..<oh {
+                    acc.update(repeating: b, count: ow)
+                    for ky in 0..<kh {
+                        let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+                        if iy < 0 || iy >= p.inHeight { continue }
+                        let row = chan + iy * p.inWidth
+                        for kx in 0..<kw {
+                            let wv = Int32(filter[ky * kw + kx])
+                            let xoff = kx * p.dilationW - p.padLeft
+                            let r = Conv2D.validRange(offset: xoff, stride: p.strideW, width: p.inWidth, outWidth: ow)
+                            let src = row + xoff
+                            for ox in r { acc[ox] &+= wv &* (Int32(src[ox &* p.strideW]) &- zx) }
+                        }
+                    }
+                    let out = outPlane + oy * ow
+                    for ox in 0..<ow { out[ox] = q.requantize(acc[ox], multiplier: mult) }
                 }
             }
         }
