@@ -30,7 +30,11 @@ import _TestSupport
         return y
     }
 
-    @Test(arguments: convCases.filter { $0.act != .relu6 })
+    /// Dense layers run as 1×1 convolutions over 1×1 images (the matrix-vector path).
+    static let denseCases = [ConvCase(n: 4, c: 65, h: 1, w: 1, m: 17, kh: 1, kw: 1),
+                             ConvCase(n: 1, c: 1000, h: 1, w: 1, m: 10, kh: 1, kw: 1, act: .relu)]
+
+    @Test(arguments: convCases.filter { $0.act != .relu6 } + denseCases)
     func fastPathIsBitExact(_ c: ConvCase) {
         let s = Self.setup(c, seed: 11)
         var y = [Int8](repeating: 0, count: s.p.outputCount)

@@ -40,9 +40,13 @@ public enum Conv2DInt8 {
     /// Bytes of scratch `forward` needs.
     public static func scratchByteCount(_ p: Conv2DParams) -> Int {
         if p.isDepthwise { return p.outWidth * MemoryLayout<Int32>.stride }
-        let k = Conv2D.columnRows(p), plane = p.outHeight * p.outWidth
-        let col = (k * plane + 63) & ~63
-        return col + p.outChannelsPerGroup * plane * 4 + p.outChannels * 4
+        let plane = p.outHeight * p.outWidth
+        return columnBytes(p) + p.outChannelsPerGroup * plane * 4 + p.outChannels * 4
+    }
+
+    /// The im2col block at the start of the scratch (none for 1×1 stride-1 unpadded), 64-byte rounded.
+    static func columnBytes(_ p: Conv2DParams) -> Int {
+        Conv2D.isPointwise(p) ? 0 : (Conv2D.columnRows(p) * p.outHeight * p.outWidth + 63) & ~63
     }
 
     public static func forward(_ p: Conv2DParams, _ q: Conv2DInt8Quantization, input x: UnsafePointer<Int8>,
@@ -57,7 +61,7 @@ public enum Conv2DInt8 {
         let (cg, mg, k) = (p.inChannelsPerGroup, p.outChannelsPerGroup, Conv2D.columnRows(p))
         let plane = p.outHeight * p.outWidth, inPlane = p.inHeight * p.inWidth
         let col = scratch.assumingMemoryBound(to: Int8.self)
-        let acc = (scratch + ((k * plane + 63) & ~63)).assumingMemoryBound(to: Int32.self)
+        let acc = (scratch + columnBytes(p)).assumingMemoryBound(to: Int32.self)
         let rowSums = acc + mg * plane
         // Σ_k W[m, k]: subtracting zx·rowSum turns Σ X·W into Σ (X − zx)·W
         for m in 0..<p.outChannels {
@@ -68,8 +72,13 @@ public enum Conv2DInt8 {
         let pad = Int8(truncatingIfNeeded: q.inputZeroPoint)
         for n in 0..<p.batch {
             for g in 0..<p.groups {
-                Conv2D.im2col(p, image: x + (n * p.inChannels + g * cg) * inPlane, columns: col, pad: pad)
-                gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: col, c: acc)
+                let image = x + (n * p.inChannels + g * cg) * inPlane
+                if Conv2D.isPointwise(p) {
+                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: image, c: acc)
+                } else {
+                    Conv2D.im2col(p, image: image, columns: col, pad: pad)
+                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: col, c: acc)
+                }
                 for ml in 0..<mg {
                     let oc = g * mg + ml
                     let offset = (bias?[oc] ?? 0) &- q.inputZeroPoint &* rowSums[oc]
@@ -122,6 +131,16 @@ public enum Conv2DInt8 {
     /// (Stand-in until the GEMM helper's int8 kernel lands; same contract.)
     static func gemmInt8(m: Int, n: Int, k: Int, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>,
                          c: UnsafeMutablePointer<Int32>) {
+        if n == 1 {
+            // a matrix-vector product (dense layers run as 1×1 convolutions): contiguous dot products
+            for i in 0..<m {
+                let arow = a + i * k
+                var s: Int32 = 0
+                for p in 0..<k { s &+= Int32(arow[p]) &* Int32(b[p]) }
+                c[i] = s
+            }
+            return
+        }
         for i in 0..<m {
             let row = c + i * n
             row.update(repeating: 0, count: n)
