@@ -82,6 +82,42 @@ import _TestSupport
         }
     }
 
+    static let poolCases: [Pool2DParams] = [
+        Pool2DParams(batch: 1, channels: 1, inHeight: 1, inWidth: 1, kernel: (1, 1)),
+        Pool2DParams(batch: 2, channels: 3, inHeight: 7, inWidth: 7, kernel: (2, 2), strides: (2, 2)),
+        Pool2DParams(batch: 2, channels: 3, inHeight: 7, inWidth: 7, kernel: (2, 2), strides: (2, 2), ceilMode: true),
+        Pool2DParams(batch: 1, channels: 4, inHeight: 17, inWidth: 65, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 63, inWidth: 127, kernel: (3, 5), strides: (1, 1), pads: (1, 2, 1, 2)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 13, inWidth: 17, kernel: (3, 3), strides: (3, 2), pads: (0, 1, 2, 1),
+                     dilations: (2, 2), ceilMode: true),
+        Pool2DParams(batch: 1, channels: 3, inHeight: 6, inWidth: 6, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1),
+                     ceilMode: true, countIncludePad: true),
+        Pool2DParams(batch: 3, channels: 1, inHeight: 5, inWidth: 9, kernel: (5, 9), countIncludePad: true),
+    ]
+
+    @Test(arguments: poolCases)
+    func fastPathsMatchReference(_ p: Pool2DParams) {
+        var data = TestData(seed: 7)
+        let x = data.floats(p.inputCount)
+        var fast = [Float](repeating: .nan, count: p.outputCount), ref = fast
+        MaxPool2D.forward(p, input: x, output: &fast)
+        MaxPool2D.reference(p, input: x, output: &ref)
+        #expect(fast == ref)
+        AvgPool2D.forward(p, input: x, output: &fast)
+        AvgPool2D.reference(p, input: x, output: &ref)
+        #expect(fast == ref)   // same summation order per output: identical
+        var q = p
+        q.countIncludePad.toggle()
+        AvgPool2D.forward(q, input: x, output: &fast)
+        AvgPool2D.reference(q, input: x, output: &ref)
+        #expect(fast == ref)
+        let x8 = data.int8s(p.inputCount)
+        var f8 = [Int8](repeating: 0, count: p.outputCount), r8 = f8
+        MaxPool2D.forward(p, input: x8, output: &f8)
+        MaxPool2D.reference(p, input: x8, output: &r8)
+        #expect(f8 == r8)
+    }
+
     @Test func globalAveragePool() {
         var y = [Float](repeating: 0, count: 2)
         GlobalAvgPool.forward(planes: 2, planeSize: 3, input: [1, 2, 3, 10, 20, 60], output: &y)

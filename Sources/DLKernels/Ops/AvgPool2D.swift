@@ -2,16 +2,33 @@
 /// int8 assumes the output has the input's quantization parameters (as ONNX QLinearAveragePool
 /// with equal parameters): the mean of the raw values, rounded half away from zero.
 public enum AvgPool2D {
+    /// Row-wise like `MaxPool2D.forward` (each output's taps are summed in the reference's order,
+    /// so the results are identical), then one division per output.
     public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>) {
         let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
         for nc in 0..<(p.batch * p.channels) {
             let src = x + nc * plane
             for oy in 0..<oh {
+                let out = y + (nc * oh + oy) * ow
+                out.update(repeating: 0, count: ow)
+                for ky in 0..<p.kernelHeight {
+                    let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+                    if iy < 0 || iy >= p.inHeight { continue }
+                    let row = src + iy * p.inWidth
+                    for kx in 0..<p.kernelWidth {
+                        let xoff = kx * p.dilationW - p.padLeft
+                        let base = row + xoff
+                        let r = p.validColumns(offset: xoff, outWidth: ow)
+                        if p.strideW == 1 {
+                            for ox in r { out[ox] += base[ox] }
+                        } else {
+                            for ox in r { out[ox] += base[ox &* p.strideW] }
+                        }
+                    }
+                }
                 for ox in 0..<ow {
-                    var s: Float = 0
-                    MaxPool2D.forEachInput(p, oy, ox) { i in s += src[i] }
                     let d = p.averageDivisor(oy: oy, ox: ox)
-                    y[(nc * oh + oy) * ow + ox] = d > 0 ? s / Float(d) : 0
+                    out[ox] = d > 0 ? out[ox] / Float(d) : 0
                 }
             }
         }

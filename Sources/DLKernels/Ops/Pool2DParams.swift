@@ -54,6 +54,11 @@ public struct Pool2DParams: Equatable, Hashable, Sendable {
     @inlinable public var inputCount: Int { batch * channels * inHeight * inWidth }
     @inlinable public var outputCount: Int { batch * channels * outHeight * outWidth }
 
+    /// Output columns whose tap at input column ox·strideW + offset lies inside the row.
+    @inline(__always) func validColumns(offset: Int, outWidth: Int) -> Range<Int> {
+        Conv2D.validRange(offset: offset, stride: strideW, width: inWidth, outWidth: outWidth)
+    }
+
     /// The divisor of the average at output (oy, ox): real inputs only, or the window clipped
     /// to the padded input when `countIncludePad` (the part added by `ceilMode` never counts).
     @inlinable func averageDivisor(oy: Int, ox: Int) -> Int {
