@@ -4,6 +4,7 @@
  * needs no compiler flags and runs on any x86-64; dlk_ops_best_isa() picks at run time. */
 #include "dlk_ops.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -19,6 +20,12 @@ int dlk_ops_best_isa(void) {
         l = DLK_OPS_PORTABLE;
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = DLK_OPS_AVX2;
         if (l == DLK_OPS_AVX2 && __builtin_cpu_supports("avx512f")) l = DLK_OPS_AVX512;
+        /* DLPK_ISA lowers the level, as it does for the GEMM kernels (dlk_isa_active) */
+        const char *forced = getenv("DLPK_ISA");
+        if (forced) {
+            if (strcmp(forced, "portable") == 0) l = DLK_OPS_PORTABLE;
+            else if (strcmp(forced, "avx2") == 0 && l > DLK_OPS_AVX2) l = DLK_OPS_AVX2;
+        }
         __atomic_store_n(&level, l, __ATOMIC_RELAXED);
     }
     return l;

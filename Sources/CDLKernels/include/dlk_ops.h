@@ -19,7 +19,8 @@ static inline double dlk_tanh(double x) { return tanh(x); }
 /* Instruction-set levels of the op kernels (the values of dlk_isa in dlk_kernels.h). */
 enum { DLK_OPS_PORTABLE = 0, DLK_OPS_AVX2 = 1, DLK_OPS_AVX512 = 2 };
 
-/*! dlk_ops_best_isa() : the highest level this CPU runs (AVX2 needs FMA too; AVX-512 needs F). */
+/*! dlk_ops_best_isa() : the highest level this CPU runs (AVX2 needs FMA too; AVX-512 needs F),
+ *  lowered by the environment variable DLPK_ISA=portable|avx2 (read once). */
 int dlk_ops_best_isa(void);
 
 /* Element-wise functions of dlk_vmath. */
