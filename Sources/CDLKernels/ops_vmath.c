@@ -1,18 +1,25 @@
 /* Vectorised exp-family functions and the depthwise row kernel for the op kernels.
  * One generic body per function, written with clang vector extensions and instantiated
  * for AVX2+FMA (8 lanes) and AVX-512F (16 lanes) through target attributes, so the package
- * needs no compiler flags and runs on any x86-64; dlk_ops_best_isa() picks at run time. */
+ * needs no compiler flags and runs on any x86-64; dlk_ops_best_isa() picks at run time.
+ * On aarch64 (clang) the same bodies build for NEON (4 lanes); other compilers and CPUs
+ * get the portable libm loops. */
 #include "dlk_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__clang__)
 #define DLK_X86 1
+#elif defined(__aarch64__) && defined(__clang__)
+#define DLK_NEON 1   /* Advanced SIMD is part of the aarch64 baseline: no detection needed */
 #endif
 
 int dlk_ops_best_isa(void) {
-#ifdef DLK_X86
+#ifdef DLK_NEON
+    const char *forced = getenv("DLPK_ISA");
+    return forced && strcmp(forced, "portable") == 0 ? DLK_OPS_PORTABLE : DLK_OPS_NEON;
+#elif defined(DLK_X86)
     static int level = -1;
     int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
     if (l < 0) {
@@ -68,7 +75,7 @@ static void dw_interior_portable(const float *const *rows, const float *const *w
     }
 }
 
-#ifdef DLK_X86
+#if defined(DLK_X86) || defined(DLK_NEON)
 /* ---- generic vector bodies: VF is a float vector, VI the int vector of the same width ---- */
 
 #define VSPLAT(VF, c) ((VF){} + (float)(c))
@@ -132,10 +139,10 @@ static void dw_interior_portable(const float *const *rows, const float *const *w
     r_;                                                                               \
 })
 
-#define DEFINE_LEVEL(NAME, TARGET, LANES)                                             \
+#define DEFINE_LEVEL(NAME, ATTR, LANES)                                             \
 typedef float NAME##_vf __attribute__((vector_size(LANES * 4), aligned(4)));          \
 typedef int32_t NAME##_vi __attribute__((vector_size(LANES * 4), aligned(4)));        \
-__attribute__((target(TARGET)))                                                       \
+ATTR                                                                                  \
 static void vmath_##NAME(dlk_vm_op op, const float *x, float *y, size_t n) {          \
     size_t i = 0;                                                                     \
     for (; i + LANES <= n; i += LANES) {                                              \
@@ -144,7 +151,7 @@ static void vmath_##NAME(dlk_vm_op op, const float *x, float *y, size_t n) {    
     }                                                                                 \
     vmath_portable(op, x + i, y + i, n - i);                                          \
 }                                                                                     \
-__attribute__((target(TARGET)))                                                       \
+ATTR                                                                                  \
 static float vexp_sum_##NAME(const float *x, float *y, size_t n, float shift) {       \
     NAME##_vf acc = {};                                                               \
     size_t i = 0;                                                                     \
@@ -157,7 +164,7 @@ static float vexp_sum_##NAME(const float *x, float *y, size_t n, float shift) { 
     for (int l = 0; l < LANES; l++) s += acc[l];                                      \
     return s + vexp_sum_portable(x + i, y + i, n - i, shift);                         \
 }                                                                                     \
-__attribute__((target(TARGET)))                                                       \
+ATTR                                                                                  \
 static void dw_interior_##NAME(const float *const *rows, const float *const *w, int nrows, int kw, \
                                int dilation, float bias, float *out, int x0, int x1) { \
     int ox = x0;                                                                      \
@@ -175,8 +182,12 @@ static void dw_interior_##NAME(const float *const *rows, const float *const *w, 
     dw_interior_portable(rows, w, nrows, kw, dilation, bias, out, ox, x1);            \
 }
 
-DEFINE_LEVEL(avx2, "avx2,fma", 8)
-DEFINE_LEVEL(avx512, "avx512f,avx2,fma", 16)
+#ifdef DLK_X86
+DEFINE_LEVEL(avx2, __attribute__((target("avx2,fma"))), 8)
+DEFINE_LEVEL(avx512, __attribute__((target("avx512f,avx2,fma"))), 16)
+#else
+DEFINE_LEVEL(neon, , 4)
+#endif
 #endif
 
 static int clamp_isa(int isa) {
@@ -189,6 +200,8 @@ void dlk_vmath(int isa, dlk_vm_op op, const float *x, float *y, size_t n) {
 #ifdef DLK_X86
     case DLK_OPS_AVX512: vmath_avx512(op, x, y, n); return;
     case DLK_OPS_AVX2: vmath_avx2(op, x, y, n); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: vmath_neon(op, x, y, n); return;
 #endif
     default: vmath_portable(op, x, y, n); return;
     }
@@ -199,6 +212,8 @@ float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift) {
 #ifdef DLK_X86
     case DLK_OPS_AVX512: return vexp_sum_avx512(x, y, n, shift);
     case DLK_OPS_AVX2: return vexp_sum_avx2(x, y, n, shift);
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: return vexp_sum_neon(x, y, n, shift);
 #endif
     default: return vexp_sum_portable(x, y, n, shift);
     }
@@ -210,6 +225,8 @@ void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, i
 #ifdef DLK_X86
     case DLK_OPS_AVX512: dw_interior_avx512(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
     case DLK_OPS_AVX2: dw_interior_avx2(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: dw_interior_neon(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
 #endif
     default: dw_interior_portable(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
     }
