@@ -58,9 +58,11 @@ enum Conv2DBench {
         let w = (0..<p.weightCount).map { _ in Float.random(in: -1...1, using: &rng) }
         let b = (0..<p.outChannels).map { _ in Float.random(in: -1...1, using: &rng) }
         var y = [Float](repeating: 0, count: p.outputCount)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(Conv2D.scratchByteCount(p), 1), alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(Conv2D.scratchByteCount(p, threads: threads), 1),
+                                                       alignment: 64)
         defer { scratch.deallocate() }
-        let best = seconds { Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: scratch, threads: threads) }
+        let best = seconds { Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: scratch, threads: threads,
+                                             scratchThreads: threads) }
         return 2 * Double(p.multiplyAdds) / best / 1e9
     }
 

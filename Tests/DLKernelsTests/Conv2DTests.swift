@@ -14,13 +14,16 @@ func referenceConv(_ p: Conv2DParams, _ x: [Float], _ w: [Float], _ b: [Float]?)
     return y
 }
 
-func fastConv(_ p: Conv2DParams, _ x: [Float], _ w: [Float], _ b: [Float]?, threads: Int = 1) -> [Float] {
+func fastConv(_ p: Conv2DParams, _ x: [Float], _ w: [Float], _ b: [Float]?, threads: Int = 1,
+              scratchThreads: Int = 1) -> [Float] {
     var y = [Float](repeating: .nan, count: p.outputCount)
-    withScratch(Conv2D.scratchByteCount(p)) { s in
+    withScratch(Conv2D.scratchByteCount(p, threads: scratchThreads)) { s in
         if let b {
-            Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: s, threads: threads)
+            Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: s, threads: threads,
+                           scratchThreads: scratchThreads)
         } else {
-            Conv2D.forward(p, input: x, weight: w, bias: nil, output: &y, scratch: s, threads: threads)
+            Conv2D.forward(p, input: x, weight: w, bias: nil, output: &y, scratch: s, threads: threads,
+                           scratchThreads: scratchThreads)
         }
     }
     return y
@@ -99,7 +102,11 @@ let convCases: [ConvCase] = [
         let expected = referenceConv(p, x, w, b)
         // fp32 tolerance: sums of k products in another order.
         #expect(allClose(fastConv(p, x, w, b), expected, rtol: 1e-4, atol: 1e-5))
-        #expect(allClose(fastConv(p, x, w, nil, threads: 2), referenceConv(p, x, w, nil), rtol: 1e-4, atol: 1e-5))
+        let reference = referenceConv(p, x, w, nil)
+        #expect(allClose(fastConv(p, x, w, nil, threads: 2), reference, rtol: 1e-4, atol: 1e-5))
+        // image-parallel batches: each thread its own im2col block
+        #expect(allClose(fastConv(p, x, w, nil, threads: 2, scratchThreads: 2), reference, rtol: 1e-4, atol: 1e-5))
+        #expect(allClose(fastConv(p, x, w, nil, threads: 3, scratchThreads: 3), reference, rtol: 1e-4, atol: 1e-5))
     }
 
     @Test(arguments: convCases.filter { $0.act == .none })

@@ -20,10 +20,16 @@ public enum Conv2D {
             && p.padTop == 0 && p.padLeft == 0 && p.padBottom == 0 && p.padRight == 0
     }
 
-    /// Bytes of scratch `forward` needs.
-    public static func scratchByteCount(_ p: Conv2DParams) -> Int {
+    /// Bytes of scratch `forward` needs; with `threads` > 1, room for that many images at once
+    /// (pass the same number as `forward`'s `scratchThreads` to let batches run image-parallel).
+    public static func scratchByteCount(_ p: Conv2DParams, threads: Int = 1) -> Int {
         if isPointwise(p) || p.isDepthwise { return 0 }
-        return columnRows(p) * p.outHeight * p.outWidth * MemoryLayout<Float>.stride
+        return imageScratchBytes(p) * max(1, threads)
+    }
+
+    /// One image's im2col matrix, rounded to 64 bytes.
+    static func imageScratchBytes(_ p: Conv2DParams) -> Int {
+        (columnRows(p) * p.outHeight * p.outWidth * MemoryLayout<Float>.stride + 63) & ~63
     }
 
     /// Bytes of scratch `backwardInput` and `backwardWeight` need.
@@ -34,42 +40,64 @@ public enum Conv2D {
 
     /// Y = activation(conv(X, W) + B). Matches `reference` within fp32 rounding
     /// (the sums are taken in a different order).
+    ///
+    /// `threads` threads work on the call. A batch runs image-parallel (each thread with its own
+    /// im2col block) when the scratch was sized by `scratchByteCount(p, threads: scratchThreads)`
+    /// with `scratchThreads` > 1; otherwise the threads share each image's GEMM.
     public static func forward(_ p: Conv2DParams, input x: UnsafePointer<Float>,
                                weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>,
-                               scratch: UnsafeMutableRawPointer?, threads: Int = 1) {
+                               scratch: UnsafeMutableRawPointer?, threads: Int = 1, scratchThreads: Int = 1) {
         if p.isDepthwise {
-            depthwiseForward(p, input: x, weight: w, bias: bias, output: y)
+            depthwiseForward(p, input: x, weight: w, bias: bias, output: y, threads: threads)
             return
         }
+        let pointwise = isPointwise(p)
+        let workers = min(threads, p.batch, pointwise ? threads : scratchThreads)
+        if workers > 1 {
+            let stride = imageScratchBytes(p)
+            Parallel.run(threads: workers, tasks: workers) { t in
+                var n = t
+                while n < p.batch {
+                    image(p, n, x, w, bias, y, pointwise ? nil : scratch! + t * stride, threads: 1)
+                    n += workers
+                }
+            }
+        } else {
+            for n in 0..<p.batch { image(p, n, x, w, bias, y, scratch, threads: threads) }
+        }
+    }
+
+    /// The forward pass of image n: per group one GEMM, then bias and activation.
+    static func image(_ p: Conv2DParams, _ n: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                      _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
+                      _ scratch: UnsafeMutableRawPointer?, threads: Int) {
         let plane = p.outHeight * p.outWidth
         let inPlane = p.inHeight * p.inWidth
         let (cg, mg, k) = (p.inChannelsPerGroup, p.outChannelsPerGroup, columnRows(p))
         let pointwise = isPointwise(p)
         let col = scratch?.assumingMemoryBound(to: Float.self)
-        for n in 0..<p.batch {
-            for g in 0..<p.groups {
-                let image = x + (n * p.inChannels + g * cg) * inPlane
-                let b: UnsafePointer<Float>
-                if pointwise {
-                    b = image
-                } else {
-                    im2col(p, image: image, columns: col!, pad: 0)
-                    b = UnsafePointer(col!)
-                }
-                let out = y + (n * p.outChannels + g * mg) * plane
-                Gemm.sgemm(transA: false, transB: false, m: mg, n: plane, k: k,
-                           alpha: 1, a: w + g * mg * k, lda: k, b: b, ldb: plane,
-                           beta: 0, c: out, ldc: plane, threads: threads)
+        for g in 0..<p.groups {
+            let img = x + (n * p.inChannels + g * cg) * inPlane
+            let b: UnsafePointer<Float>
+            if pointwise {
+                b = img
+            } else {
+                im2col(p, image: img, columns: col!, pad: 0)
+                b = UnsafePointer(col!)
             }
-            for oc in 0..<p.outChannels {
-                let row = y + (n * p.outChannels + oc) * plane
-                if let bias {
-                    let bv = bias[oc]
-                    for i in 0..<plane { row[i] += bv }
-                }
-                p.activation.apply(row, count: plane)
+            let out = y + (n * p.outChannels + g * mg) * plane
+            Gemm.sgemm(transA: false, transB: false, m: mg, n: plane, k: k,
+                       alpha: 1, a: w + g * mg * k, lda: k, b: b, ldb: plane,
+                       beta: 0, c: out, ldc: plane, threads: threads)
+        }
+        for oc in 0..<p.outChannels {
+            let row = y + (n * p.outChannels + oc) * plane
+            if let bias {
+                let bv = bias[oc]
+                for i in 0..<plane { row[i] += bv }
             }
+            p.activation.apply(row, count: plane)
         }
     }
 
@@ -204,20 +232,24 @@ public enum Conv2D {
     /// (all taps accumulated in registers); the border columns and other strides run here.
     static func depthwiseForward(_ p: Conv2DParams, input x: UnsafePointer<Float>,
                                  weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                 output y: UnsafeMutablePointer<Float>, isa: Int32 = OpsISA.best) {
+                                 output y: UnsafeMutablePointer<Float>, threads: Int = 1, isa: Int32 = OpsISA.best) {
         let (oh, ow) = (p.outHeight, p.outWidth)
         let multiplier = p.outChannels / p.inChannels
         let (kh, kw) = (p.kernelHeight, p.kernelWidth)
         // output columns whose taps are all inside the input row (stride 1)
         let x0 = min(p.padLeft, ow)
         let x1 = max(x0, min(ow, p.inWidth - (kw - 1) * p.dilationW + p.padLeft))
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * kh) { ptrs in
-            let rows = ptrs.baseAddress!, filters = rows + kh
-            for n in 0..<p.batch {
-                for oc in 0..<p.outChannels {
+        // planes (image, output channel) are independent: split them into one run per thread
+        let planes = p.batch * p.outChannels
+        let workers = max(1, min(threads, planes))
+        Parallel.run(threads: workers, tasks: workers) { task in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * kh) { ptrs in
+                let rows = ptrs.baseAddress!, filters = rows + kh
+                for plane in (planes * task / workers)..<(planes * (task + 1) / workers) {
+                    let n = plane / p.outChannels, oc = plane % p.outChannels
                     let chan = x + (n * p.inChannels + oc / multiplier) * p.inHeight * p.inWidth
                     let filter = w + oc * kh * kw
-                    let outPlane = y + (n * p.outChannels + oc) * oh * ow
+                    let outPlane = y + plane * oh * ow
                     let bv = bias?[oc] ?? 0
                     for oy in 0..<oh {
                         let out = outPlane + oy * ow
