@@ -75,6 +75,16 @@ static void dw_interior_portable(const float *const *rows, const float *const *w
     }
 }
 
+static void requantize_portable(const int32_t *acc, int32_t offset, float multiplier, int32_t zp,
+                                int32_t qmin, int32_t qmax, int8_t *out, size_t n) {
+    const float lo = (float)(qmin - zp), hi = (float)(qmax - zp);
+    for (size_t i = 0; i < n; i++) {
+        float y = (float)(int32_t)((uint32_t)acc[i] + (uint32_t)offset) * multiplier;
+        y = y < lo ? lo : (y > hi ? hi : y);
+        out[i] = (int8_t)((int32_t)rintf(y) + zp);   /* rint: round half to even in the default mode */
+    }
+}
+
 #if defined(DLK_X86) || defined(DLK_NEON)
 /* ---- generic vector bodies: VF is a float vector, VI the int vector of the same width ---- */
 
@@ -142,6 +152,22 @@ static void dw_interior_portable(const float *const *rows, const float *const *w
 #define DEFINE_LEVEL(NAME, ATTR, LANES)                                             \
 typedef float NAME##_vf __attribute__((vector_size(LANES * 4), aligned(4)));          \
 typedef int32_t NAME##_vi __attribute__((vector_size(LANES * 4), aligned(4)));        \
+typedef uint32_t NAME##_vu __attribute__((vector_size(LANES * 4), aligned(4)));       \
+typedef int8_t NAME##_vb __attribute__((vector_size(LANES), aligned(1)));             \
+ATTR                                                                                  \
+static void requantize_##NAME(const int32_t *acc, int32_t offset, float multiplier, int32_t zp, \
+                              int32_t qmin, int32_t qmax, int8_t *out, size_t n) {    \
+    const NAME##_vf lo = VSPLAT(NAME##_vf, (float)(qmin - zp)), hi = VSPLAT(NAME##_vf, (float)(qmax - zp)); \
+    size_t i = 0;                                                                     \
+    for (; i + LANES <= n; i += LANES) {                                              \
+        NAME##_vi a = (NAME##_vi)(*(const NAME##_vu *)(acc + i) + (uint32_t)offset);  \
+        NAME##_vf y = __builtin_convertvector(a, NAME##_vf) * multiplier;             \
+        y = __builtin_elementwise_roundeven(VMIN(VMAX(y, lo), hi));                   \
+        NAME##_vi q = __builtin_convertvector(y, NAME##_vi) + zp;                     \
+        *(NAME##_vb *)(out + i) = __builtin_convertvector(q, NAME##_vb);              \
+    }                                                                                 \
+    requantize_portable(acc + i, offset, multiplier, zp, qmin, qmax, out + i, n - i); \
+}                                                                                     \
 ATTR                                                                                  \
 static void vmath_##NAME(dlk_vm_op op, const float *x, float *y, size_t n) {          \
     size_t i = 0;                                                                     \
@@ -229,5 +255,18 @@ void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, i
     case DLK_OPS_NEON: dw_interior_neon(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
 #endif
     default: dw_interior_portable(rows, w, nrows, kw, dilation, bias, out, x0, x1); return;
+    }
+}
+
+void dlk_requantize_row(int isa, const int32_t *acc, int32_t offset, float multiplier, int32_t zero_point,
+                        int32_t qmin, int32_t qmax, int8_t *out, size_t n) {
+    switch (clamp_isa(isa)) {
+#ifdef DLK_X86
+    case DLK_OPS_AVX512: requantize_avx512(acc, offset, multiplier, zero_point, qmin, qmax, out, n); return;
+    case DLK_OPS_AVX2: requantize_avx2(acc, offset, multiplier, zero_point, qmin, qmax, out, n); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: requantize_neon(acc, offset, multiplier, zero_point, qmin, qmax, out, n); return;
+#endif
+    default: requantize_portable(acc, offset, multiplier, zero_point, qmin, qmax, out, n); return;
     }
 }

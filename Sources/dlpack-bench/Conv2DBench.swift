@@ -66,6 +66,32 @@ enum Conv2DBench {
         return 2 * Double(p.multiplyAdds) / best / 1e9
     }
 
+    /// int8 convolution on the int8 GEMM, in GOPS (2 per multiply-add): raw weights, or packed once.
+    static func measureInt8(_ l: Layer, threads: Int, packedWeights: Bool) -> Double {
+        let p = l.params
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<p.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
+        let w = (0..<p.weightCount).map { _ in Int8.random(in: -127...127, using: &rng) }
+        let b = (0..<p.outChannels).map { _ in Int32.random(in: -1000...1000, using: &rng) }
+        let mult = [Float](repeating: 1e-3, count: p.outChannels)
+        let q = Conv2DInt8Quantization(inputZeroPoint: 3, outputZeroPoint: -1)
+        var y = [Int8](repeating: 0, count: p.outputCount)
+        let packed = Conv2DInt8.packWeights(p, weight: w)
+        let bytes = packedWeights ? Conv2DInt8.packedScratchByteCount(p) : Conv2DInt8.scratchByteCount(p)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        defer { scratch.deallocate() }
+        let best = seconds {
+            if packedWeights {
+                Conv2DInt8.forward(p, q, input: x, weight: w, packed: packed, bias: b, multipliers: mult,
+                                   output: &y, scratch: scratch, threads: threads)
+            } else {
+                Conv2DInt8.forward(p, q, input: x, weight: w, bias: b, multipliers: mult,
+                                   output: &y, scratch: scratch, threads: threads)
+            }
+        }
+        return 2 * Double(p.multiplyAdds) / best / 1e9
+    }
+
     /// The peer's GFLOP/s per layer spec, or nil when PyTorch is not available.
     static func peer(threads: Int, specs: [String]) -> [String: Double]? {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -93,14 +119,23 @@ enum Conv2DBench {
         for threads in [1, 2] {
             print("conv2d fp32, \(threads) thread\(threads == 1 ? "" : "s")   (GFLOP/s: dlpack | PyTorch | ratio)")
             let theirs = peer(threads: threads, specs: layers.map(\.spec) + pools.map(\.spec))
+            var fp32: [Double] = []
             for l in layers {
                 let ours = measure(l, threads: threads)
+                fp32.append(ours)
                 let pad = String(repeating: " ", count: max(0, 32 - l.name.count))
                 if let t = theirs?[l.spec] {
                     print("  \(l.name)\(pad) \(fmt(ours)) | \(fmt(t)) | \(fmt(ours / t))x")
                 } else {
                     print("  \(l.name)\(pad) \(fmt(ours)) | (PyTorch not available)")
                 }
+            }
+            print("conv2d int8, \(threads) thread\(threads == 1 ? "" : "s")   (GOPS: int8 raw weights | int8 packed weights | dlpack fp32 | best/fp32)")
+            for (i, l) in layers.enumerated() {
+                let raw = measureInt8(l, threads: threads, packedWeights: false)
+                let packed = measureInt8(l, threads: threads, packedWeights: true)
+                let pad = String(repeating: " ", count: max(0, 32 - l.name.count))
+                print("  \(l.name)\(pad) \(fmt(raw)) | \(fmt(packed)) | \(fmt(fp32[i])) | \(fmt(max(raw, packed) / fp32[i]))x")
             }
             if threads == 1 {
                 print("max pooling fp32, 1 thread   (GB/s of input: dlpack | PyTorch | ratio)")

@@ -72,3 +72,30 @@ import _TestSupport
         #expect(q.requantize(1000, multiplier: 1) == 100)   // clamped above
     }
 }
+
+extension KernelLevelTests {
+    @Test("int8 conv (raw and packed weights) is bit-exact with the reference at every level",
+          arguments: Dispatch.available)
+    func int8ConvPackedAllLevels(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        for c in convCases.filter({ $0.act != .relu6 }) + Conv2DInt8Tests.denseCases {
+            let s = Conv2DInt8Tests.setup(c, seed: 13)
+            let packed = Conv2DInt8.packWeights(s.p, weight: s.w)
+            for threads in [1, 2] {
+                var y = [Int8](repeating: 0, count: s.p.outputCount)
+                withScratch(Conv2DInt8.packedScratchByteCount(s.p)) { scratch in
+                    Conv2DInt8.forward(s.p, s.q, input: s.x, weight: s.w, packed: packed, bias: s.b,
+                                       multipliers: s.mult, output: &y, scratch: scratch, threads: threads)
+                }
+                #expect(y == Conv2DInt8Tests.reference(s), "\(c.testDescription) at \(isa), \(threads) threads")
+                var raw = [Int8](repeating: 0, count: s.p.outputCount)
+                withScratch(Conv2DInt8.scratchByteCount(s.p)) { scratch in
+                    Conv2DInt8.forward(s.p, s.q, input: s.x, weight: s.w, bias: s.b, multipliers: s.mult,
+                                       output: &raw, scratch: scratch, threads: threads)
+                }
+                #expect(raw == y, "raw weights: \(c.testDescription) at \(isa), \(threads) threads")
+            }
+        }
+    }
+}

@@ -63,6 +63,24 @@ import _TestSupport
     }
 
     @Test(arguments: OpsISA.available)
+    func requantizeRowIsBitExactAtEveryLevel(_ isa: Int32) {
+        var data = TestData(seed: 64)
+        for n in Self.lengths {
+            // odd accumulators times 0.5 land exactly on halves: round half to even decides them
+            var acc = data.int32s(n, in: -300...300).map { $0 | 1 }
+            if n > 3 { acc[0] = .max; acc[1] = .min; acc[2] = 0 }
+            for (mult, zp, lo, hi) in [(Float(0.5), Int32(0), Int8(-128), Int8(127)), (0.0371, -7, -7, 127),
+                                       (3.1e-5, 100, -128, 90), (1.0, 0, 0, 6)] {
+                let q = Conv2DInt8Quantization(inputZeroPoint: 0, outputZeroPoint: zp, outputMin: lo, outputMax: hi)
+                var out = [Int8](repeating: 0, count: n)
+                q.requantize(row: acc, offset: 3, multiplier: mult, into: &out, count: n, isa: isa)
+                let expected = acc.map { q.requantize($0 &+ 3, multiplier: mult) }
+                #expect(out == expected, "n \(n) multiplier \(mult) isa \(isa)")
+            }
+        }
+    }
+
+    @Test(arguments: OpsISA.available)
     func depthwiseAtEveryLevel(_ isa: Int32) {
         let cases = [
             ConvCase(n: 1, c: 3, h: 7, w: 65, m: 3, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 3),

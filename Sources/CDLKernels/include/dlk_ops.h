@@ -47,4 +47,9 @@ float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift);
 void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, int nrows, int kw,
                      int dilation, float bias, float *out, int x0, int x1);
 
+/*! dlk_requantize_row() : out[i] = clamp(roundeven(float(acc[i] + offset) * multiplier),
+ *  qmin - zp, qmax - zp) + zp: the shared quantizer's rule (Quantize.requantize), bit-exact. */
+void dlk_requantize_row(int isa, const int32_t *acc, int32_t offset, float multiplier, int32_t zero_point,
+                        int32_t qmin, int32_t qmax, int8_t *out, size_t n);
+
 #endif

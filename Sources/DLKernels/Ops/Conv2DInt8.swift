@@ -1,3 +1,4 @@
+import CDLKernels
 import DLCore
 
 /// The quantization of an int8 convolution (DESIGN.md rules): int8 activations with per-tensor
@@ -17,38 +18,64 @@ public struct Conv2DInt8Quantization: Equatable, Hashable, Sendable {
         self.outputMax = outputMax
     }
 
+    /// `requantize` over a row: out[i] = requantize(acc[i] + offset), vectorised (`isa` as in `OpsISA`).
+    @inline(__always)
+    public func requantize(row acc: UnsafePointer<Int32>, offset: Int32, multiplier: Float,
+                           into out: UnsafeMutablePointer<Int8>, count: Int, isa: Int32 = OpsISA.best) {
+        dlk_requantize_row(isa, acc, offset, multiplier, outputZeroPoint, Int32(outputMin), Int32(outputMax), out, count)
+    }
+
     /// Output multipliers, one per output channel: inputScale · weightScale[c] / outputScale
     /// (computed once at prepare time).
     public static func multipliers(inputScale: Float, weightScales: [Float], outputScale: Float) -> [Float] {
         weightScales.map { inputScale * $0 / outputScale }
     }
 
-    /// acc·multiplier, rounded half to even, plus the output zero point, clamped.
-    @inlinable @inline(__always)
+    /// acc·multiplier, rounded half to even, plus the output zero point, clamped to
+    /// outputMin…outputMax: the shared quantizer's rule (`Quantize.requantize`), which the int8
+    /// GEMM's output stage implements too.
+    @inline(__always)
     public func requantize(_ acc: Int32, multiplier: Float) -> Int8 {
-        let v = (Float(acc) * multiplier).rounded(.toNearestOrEven) + Float(outputZeroPoint)
-        let lo = Float(outputMin), hi = Float(outputMax)
-        return Int8(v < lo ? lo : (v > hi ? hi : v))
+        Quantize.requantize(acc, multiplier: multiplier, zeroPoint: outputZeroPoint,
+                            range: Int32(outputMin)...Int32(outputMax))
     }
 }
 
 /// int8 2-D convolution, NCHW: Y = requantize(Σ (X − zx)·W + B). Every path is bit-exact with
 /// `reference`: the sums are exact in int32 and the requantization is one shared function.
-/// The fast path is im2col (padding filled with the input zero point, so it adds exactly 0)
+/// The fastest path is `forward(packed:)` on the int8 GEMM (Conv2DInt8Packed.swift); this one,
+/// on the raw weights, is im2col (padding filled with the input zero point, so it adds exactly 0)
 /// followed by an int8×int8→int32 product; depthwise convolutions accumulate row by row.
 public enum Conv2DInt8 {
     /// Bytes of scratch `forward` needs.
     public static func scratchByteCount(_ p: Conv2DParams) -> Int {
         if p.isDepthwise { return p.outWidth * MemoryLayout<Int32>.stride }
-        let plane = p.outHeight * p.outWidth
-        return columnBytes(p) + p.outChannelsPerGroup * plane * 4 + p.outChannels * 4
+        let l = layout(p)
+        return l.rowSums + p.outChannels * 4
     }
 
-    /// The im2col block at the start of the scratch (none for 1×1 stride-1 unpadded), 64-byte rounded.
-    static func columnBytes(_ p: Conv2DParams) -> Int {
-        Conv2D.isPointwise(p) ? 0 : (Conv2D.columnRows(p) * p.outHeight * p.outWidth + 63) & ~63
+    /// Where the scratch blocks start: im2col columns, the packed GEMM operand, the int32
+    /// products, the weight row sums (each 64-byte aligned).
+    static func layout(_ p: Conv2DParams) -> (packed: Int, acc: Int, rowSums: Int) {
+        let k = Conv2D.columnRows(p), plane = p.outHeight * p.outWidth
+        let align = { (v: Int) in (v + 63) & ~63 }
+        // dense layers (1×1 images) multiply the whole batch at once
+        let columns = isDense(p) ? p.batch : plane
+        let rows = isDense(p) ? p.outChannels : p.outChannelsPerGroup
+        let packed = align(isDense(p) || Conv2D.isPointwise(p) ? 0 : k * plane)
+        let acc = packed + align(dlk_igemm_packed_size(k, columns))
+        return (packed, acc, acc + align(rows * columns * 4))
     }
 
+    /// A 1×1 convolution of 1×1 images: a dense layer.
+    static func isDense(_ p: Conv2DParams) -> Bool {
+        Conv2D.isPointwise(p) && p.outHeight * p.outWidth == 1 && p.groups == 1
+    }
+
+    /// The int8 convolution on the raw weights: im2col (padding = the input zero point, so it adds
+    /// exactly 0), the weights times the packed columns on the int8 GEMM (VNNI / AVX-512BW / AVX2 /
+    /// NEON dot product, bit-exact at every level), then the zero-point correction, bias and
+    /// requantization per output channel. Depthwise convolutions accumulate row by row instead.
     public static func forward(_ p: Conv2DParams, _ q: Conv2DInt8Quantization, input x: UnsafePointer<Int8>,
                                weight w: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
                                multipliers: UnsafePointer<Float>, output y: UnsafeMutablePointer<Int8>,
@@ -60,34 +87,59 @@ public enum Conv2DInt8 {
         }
         let (cg, mg, k) = (p.inChannelsPerGroup, p.outChannelsPerGroup, Conv2D.columnRows(p))
         let plane = p.outHeight * p.outWidth, inPlane = p.inHeight * p.inWidth
+        let l = layout(p)
         let col = scratch.assumingMemoryBound(to: Int8.self)
-        let acc = (scratch + columnBytes(p)).assumingMemoryBound(to: Int32.self)
-        let rowSums = acc + mg * plane
+        let packed = scratch + l.packed
+        let acc = (scratch + l.acc).assumingMemoryBound(to: Int32.self)
+        let rowSums = (scratch + l.rowSums).assumingMemoryBound(to: Int32.self)
         // Σ_k W[m, k]: subtracting zx·rowSum turns Σ X·W into Σ (X − zx)·W
         for m in 0..<p.outChannels {
             var s: Int32 = 0
             for i in 0..<k { s &+= Int32(w[m * k + i]) }
-            rowSums[m] = s
+            rowSums[m] = (bias?[m] ?? 0) &- q.inputZeroPoint &* s
+        }
+        if isDense(p) {
+            // acc [outChannels, batch] = W · Xᵀ
+            gemmInt8(m: p.outChannels, n: p.batch, k: k, a: w, b: x, transposedB: true, ldb: k, c: acc,
+                     packed: packed, threads: threads)
+            for n in 0..<p.batch {
+                for m in 0..<p.outChannels {
+                    y[n * p.outChannels + m] = q.requantize(acc[m * p.batch + n] &+ rowSums[m], multiplier: multipliers[m])
+                }
+            }
+            return
         }
         let pad = Int8(truncatingIfNeeded: q.inputZeroPoint)
         for n in 0..<p.batch {
             for g in 0..<p.groups {
                 let image = x + (n * p.inChannels + g * cg) * inPlane
                 if Conv2D.isPointwise(p) {
-                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: image, c: acc)
+                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: image, transposedB: false, ldb: plane,
+                             c: acc, packed: packed, threads: threads)
                 } else {
                     Conv2D.im2col(p, image: image, columns: col, pad: pad)
-                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: col, c: acc)
+                    gemmInt8(m: mg, n: plane, k: k, a: w + g * mg * k, b: col, transposedB: false, ldb: plane,
+                             c: acc, packed: packed, threads: threads)
                 }
                 for ml in 0..<mg {
                     let oc = g * mg + ml
-                    let offset = (bias?[oc] ?? 0) &- q.inputZeroPoint &* rowSums[oc]
-                    let src = acc + ml * plane, dst = y + (n * p.outChannels + oc) * plane
-                    let mult = multipliers[oc]
-                    for j in 0..<plane { dst[j] = q.requantize(src[j] &+ offset, multiplier: mult) }
+                    let offset = rowSums[oc], mult = multipliers[oc]
+                    q.requantize(row: acc + ml * plane, offset: offset, multiplier: mult,
+                                 into: y + (n * p.outChannels + oc) * plane, count: plane)
                 }
             }
         }
+    }
+
+    /// C[m, n] = A[m, k] · op(B) in int32 on the int8 GEMM, B packed into `packed` first
+    /// (A's zero point is 0 here: the caller corrects for the activations' zero point).
+    static func gemmInt8(m: Int, n: Int, k: Int, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>,
+                         transposedB: Bool, ldb: Int, c: UnsafeMutablePointer<Int32>,
+                         packed: UnsafeMutableRawPointer, threads: Int) {
+        dlk_igemm_pack_b(transposedB ? 1 : 0, k, n, b, ldb, packed)
+        var stage = dlk_out_stage()
+        stage.kind = DLK_OUT_INT32
+        dlk_igemm_packed(m, n, k, a, k, 0, packed, &stage, c, n, Int32(clamping: threads))
     }
 
     /// groups == inChannels: one int32 accumulator row per output row (in `rowSums`, ow entries),
@@ -117,38 +169,15 @@ public enum Conv2DInt8 {
                             let xoff = kx * p.dilationW - p.padLeft
                             let r = Conv2D.validRange(offset: xoff, stride: p.strideW, width: p.inWidth, outWidth: ow)
                             let src = row + xoff
-                            for ox in r { acc[ox] &+= wv &* (Int32(src[ox &* p.strideW]) &- zx) }
+                            if p.strideW == 1 {
+                                for ox in r { acc[ox] &+= wv &* (Int32(src[ox]) &- zx) }
+                            } else {
+                                for ox in r { acc[ox] &+= wv &* (Int32(src[ox &* p.strideW]) &- zx) }
+                            }
                         }
                     }
-                    let out = outPlane + oy * ow
-                    for ox in 0..<ow { out[ox] = q.requantize(acc[ox], multiplier: mult) }
+                    q.requantize(row: acc, offset: 0, multiplier: mult, into: outPlane + oy * ow, count: ow)
                 }
-            }
-        }
-    }
-
-    /// C[m, n] = A[m, k] · B[k, n] in int32, all row-major and dense.
-    /// (Stand-in until the GEMM helper's int8 kernel lands; same contract.)
-    static func gemmInt8(m: Int, n: Int, k: Int, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>,
-                         c: UnsafeMutablePointer<Int32>) {
-        if n == 1 {
-            // a matrix-vector product (dense layers run as 1×1 convolutions): contiguous dot products
-            for i in 0..<m {
-                let arow = a + i * k
-                var s: Int32 = 0
-                for p in 0..<k { s &+= Int32(arow[p]) &* Int32(b[p]) }
-                c[i] = s
-            }
-            return
-        }
-        for i in 0..<m {
-            let row = c + i * n
-            row.update(repeating: 0, count: n)
-            for p in 0..<k {
-                let av = Int32(a[i * k + p])
-                if av == 0 { continue }
-                let brow = b + p * n
-                for j in 0..<n { row[j] &+= av &* Int32(brow[j]) }
             }
         }
     }
