@@ -31,8 +31,10 @@ import _TestSupport
     }
 
     /// Dense layers run as 1×1 convolutions over 1×1 images (the matrix-vector path).
+    /// (plus a depthwise kernel too large for exact float sums: the int32 path)
     static let denseCases = [ConvCase(n: 4, c: 65, h: 1, w: 1, m: 17, kh: 1, kw: 1),
-                             ConvCase(n: 1, c: 1000, h: 1, w: 1, m: 10, kh: 1, kw: 1, act: .relu)]
+                             ConvCase(n: 1, c: 1000, h: 1, w: 1, m: 10, kh: 1, kw: 1, act: .relu),
+                             ConvCase(n: 1, c: 2, h: 25, w: 27, m: 2, kh: 23, kw: 23, pads: (1, 1, 1, 1), groups: 2)]
 
     @Test(arguments: convCases.filter { $0.act != .relu6 } + denseCases)
     func fastPathIsBitExact(_ c: ConvCase) {

@@ -236,9 +236,7 @@ public enum Conv2D {
         let (oh, ow) = (p.outHeight, p.outWidth)
         let multiplier = p.outChannels / p.inChannels
         let (kh, kw) = (p.kernelHeight, p.kernelWidth)
-        // output columns whose taps are all inside the input row (stride 1)
-        let x0 = min(p.padLeft, ow)
-        let x1 = max(x0, min(ow, p.inWidth - (kw - 1) * p.dilationW + p.padLeft))
+        let interior = depthwiseInterior(p)
         // planes (image, output channel) are independent: split them into one run per thread
         let planes = p.batch * p.outChannels
         let workers = max(1, min(threads, planes))
@@ -253,26 +251,46 @@ public enum Conv2D {
                     let bv = bias?[oc] ?? 0
                     for oy in 0..<oh {
                         let out = outPlane + oy * ow
-                        var valid = 0
-                        for ky in 0..<kh {
-                            let iy = oy * p.strideH - p.padTop + ky * p.dilationH
-                            if iy < 0 || iy >= p.inHeight { continue }
-                            rows[valid] = chan + iy * p.inWidth - p.padLeft
-                            filters[valid] = filter + ky * kw
-                            valid += 1
-                        }
-                        if p.strideW == 1 {
-                            dlk_dw_interior(isa, rows, filters, Int32(valid), Int32(kw), Int32(p.dilationW), bv,
-                                            out, Int32(x0), Int32(x1))
-                            for ox in 0..<x0 { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
-                            for ox in x1..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
-                        } else {
-                            for ox in 0..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
-                        }
+                        depthwiseRow(p, channel: chan, filter: filter, oy: oy, bias: bv, output: out,
+                                     rows: rows, filters: filters, interior: interior, isa: isa)
                         p.activation.apply(out, count: ow)
                     }
                 }
             }
+        }
+    }
+
+    /// The output columns of a depthwise row whose taps all fall inside the input row (stride 1).
+    static func depthwiseInterior(_ p: Conv2DParams) -> Range<Int> {
+        let ow = p.outWidth
+        let x0 = min(p.padLeft, ow)
+        let x1 = max(x0, min(ow, p.inWidth - (p.kernelWidth - 1) * p.dilationW + p.padLeft))
+        return x0..<x1
+    }
+
+    /// Output row oy of one depthwise plane (before the activation). `rows`/`filters` are
+    /// kernelHeight pointers of workspace.
+    @inline(__always)
+    static func depthwiseRow(_ p: Conv2DParams, channel chan: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+                             oy: Int, bias bv: Float, output out: UnsafeMutablePointer<Float>,
+                             rows: UnsafeMutablePointer<UnsafePointer<Float>?>,
+                             filters: UnsafeMutablePointer<UnsafePointer<Float>?>, interior: Range<Int>, isa: Int32) {
+        let (kh, kw, ow) = (p.kernelHeight, p.kernelWidth, p.outWidth)
+        var valid = 0
+        for ky in 0..<kh {
+            let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+            if iy < 0 || iy >= p.inHeight { continue }
+            rows[valid] = chan + iy * p.inWidth - p.padLeft
+            filters[valid] = filter + ky * kw
+            valid += 1
+        }
+        if p.strideW == 1 {
+            dlk_dw_interior(isa, rows, filters, Int32(valid), Int32(kw), Int32(p.dilationW), bv,
+                            out, Int32(interior.lowerBound), Int32(interior.upperBound))
+            for ox in 0..<interior.lowerBound { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
+            for ox in interior.upperBound..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
+        } else {
+            for ox in 0..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
         }
     }
 

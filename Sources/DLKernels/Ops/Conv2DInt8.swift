@@ -49,7 +49,11 @@ public struct Conv2DInt8Quantization: Equatable, Hashable, Sendable {
 public enum Conv2DInt8 {
     /// Bytes of scratch `forward` needs.
     public static func scratchByteCount(_ p: Conv2DParams) -> Int {
-        if p.isDepthwise { return p.outWidth * MemoryLayout<Int32>.stride }
+        if p.isDepthwise {
+            // int32 row; plus, for the float path, the input plane, the filter and a float row
+            let floats = depthwiseExactInFloat(p) ? p.inHeight * p.inWidth + p.kernelHeight * p.kernelWidth + p.outWidth : 0
+            return (p.outWidth + floats) * 4
+        }
         let l = layout(p)
         return l.rowSums + p.outChannels * 4
     }
@@ -131,6 +135,48 @@ public enum Conv2DInt8 {
         }
     }
 
+    /// Every partial sum of a depthwise output, |Σ w·(x − zx)| <= taps·127·255, is an integer
+    /// below 2^24: float arithmetic on these integers is exact, so the vector fp32 kernel gives
+    /// the int32 result bit for bit.
+    static func depthwiseExactInFloat(_ p: Conv2DParams) -> Bool {
+        p.kernelHeight * p.kernelWidth * 127 * 255 < (1 << 24)
+    }
+
+    /// The depthwise convolution on the fp32 row kernel (`Conv2D.depthwiseRow`), exact by
+    /// `depthwiseExactInFloat`: each input plane minus its zero point converted once to float.
+    static func depthwiseInFloat(_ p: Conv2DParams, _ q: Conv2DInt8Quantization, input x: UnsafePointer<Int8>,
+                                 weight w: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
+                                 multipliers: UnsafePointer<Float>, output y: UnsafeMutablePointer<Int8>,
+                                 scratch: UnsafeMutableRawPointer) {
+        let (oh, ow, kh, kw) = (p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth)
+        let inPlane = p.inHeight * p.inWidth, multiplier = p.outChannels / p.inChannels
+        let accRow = scratch.assumingMemoryBound(to: Int32.self)
+        let plane = (scratch + ow * 4).assumingMemoryBound(to: Float.self)
+        let filter = plane + inPlane, row = filter + kh * kw
+        let interior = Conv2D.depthwiseInterior(p)
+        let zx = q.inputZeroPoint
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * kh) { ptrs in
+            let rows = ptrs.baseAddress!, filters = rows + kh
+            for n in 0..<p.batch {
+                for oc in 0..<p.outChannels {
+                    if oc % multiplier == 0 {
+                        let src = x + (n * p.inChannels + oc / multiplier) * inPlane
+                        for i in 0..<inPlane { plane[i] = Float(Int32(src[i]) &- zx) }
+                    }
+                    for t in 0..<(kh * kw) { filter[t] = Float(w[oc * kh * kw + t]) }
+                    let b = bias?[oc] ?? 0, mult = multipliers[oc]
+                    let outPlane = y + (n * p.outChannels + oc) * oh * ow
+                    for oy in 0..<oh {
+                        Conv2D.depthwiseRow(p, channel: plane, filter: filter, oy: oy, bias: 0, output: row,
+                                            rows: rows, filters: filters, interior: interior, isa: OpsISA.best)
+                        for ox in 0..<ow { accRow[ox] = Int32(row[ox]) &+ b }
+                        q.requantize(row: accRow, offset: 0, multiplier: mult, into: outPlane + oy * ow, count: ow)
+                    }
+                }
+            }
+        }
+    }
+
     /// C[m, n] = A[m, k] · op(B) in int32 on the int8 GEMM, B packed into `packed` first
     /// (A's zero point is 0 here: the caller corrects for the activations' zero point).
     static func gemmInt8(m: Int, n: Int, k: Int, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>,
@@ -152,6 +198,11 @@ public enum Conv2DInt8 {
         let multiplier = p.outChannels / p.inChannels
         let (kh, kw) = (p.kernelHeight, p.kernelWidth)
         let zx = q.inputZeroPoint
+        if depthwiseExactInFloat(p) {
+            depthwiseInFloat(p, q, input: x, weight: w, bias: bias, multipliers: multipliers, output: y,
+                             scratch: UnsafeMutableRawPointer(acc))
+            return
+        }
         for n in 0..<p.batch {
             for oc in 0..<p.outChannels {
                 let chan = x + (n * p.inChannels + oc / multiplier) * p.inHeight * p.inWidth

@@ -1,9 +1,9 @@
 import DLCore
 
 /// int8 convolution on the GEMM helper's packed int8 kernel (VNNI / AVX-512BW / AVX2 / NEON):
-/// im2row (one row of cg·kH·kW inputs per output pixel, padding = input zero point) times the
-/// packed weights of each group, requantized by the GEMM's output stage, then moved from
-/// [pixels, channels] to NCHW. Bit-exact with `reference`.
+/// im2row (one row of cg·kH·kW inputs per output pixel, padding = input zero point: im2col and a
+/// tiled transpose) times the weights of each group packed once, requantized by the GEMM's
+/// output stage, then transposed from [pixels, channels] to NCHW. Bit-exact with `reference`.
 extension Conv2DInt8 {
     /// The weights of each group packed once at prepare time (the GEMM's B = Wᵀ, [k, outChannels/groups]);
     /// empty for depthwise convolutions, which do not use them.
@@ -18,8 +18,8 @@ extension Conv2DInt8 {
     /// Bytes of scratch `forward(packed:)` needs.
     public static func packedScratchByteCount(_ p: Conv2DParams) -> Int {
         if p.isDepthwise { return scratchByteCount(p) }
-        let plane = p.outHeight * p.outWidth
-        return ((Conv2D.columnRows(p) * plane + 63) & ~63) + plane * p.outChannelsPerGroup
+        let block = (Conv2D.columnRows(p) * p.outHeight * p.outWidth + 63) & ~63
+        return 2 * block + p.outHeight * p.outWidth * p.outChannelsPerGroup
     }
 
     /// The fast int8 convolution; `packed` from `packWeights`, scratch of `packedScratchByteCount`.
@@ -36,8 +36,10 @@ extension Conv2DInt8 {
         }
         let (cg, mg, k) = (p.inChannelsPerGroup, p.outChannelsPerGroup, Conv2D.columnRows(p))
         let plane = p.outHeight * p.outWidth, inPlane = p.inHeight * p.inWidth
+        let block = (k * plane + 63) & ~63
         let rows = scratch.assumingMemoryBound(to: Int8.self)
-        let tile = (scratch + ((k * plane + 63) & ~63)).assumingMemoryBound(to: Int8.self)
+        let columns = (scratch + block).assumingMemoryBound(to: Int8.self)
+        let tile = (scratch + 2 * block).assumingMemoryBound(to: Int8.self)
         let pad = Int8(truncatingIfNeeded: q.inputZeroPoint)
         let range = Int32(q.outputMin)...Int32(q.outputMax)
         if plane == 1 && Conv2D.isPointwise(p) && p.groups == 1 {
@@ -50,47 +52,26 @@ extension Conv2DInt8 {
         }
         for n in 0..<p.batch {
             for g in 0..<p.groups {
-                im2row(p, image: x + (n * p.inChannels + g * cg) * inPlane, rows: rows, pad: pad)
+                // im2row = im2col (row copies) then a tiled transpose
+                Conv2D.im2col(p, image: x + (n * p.inChannels + g * cg) * inPlane, columns: columns, pad: pad)
+                transpose(columns, rows: k, columns: plane, into: rows)
                 GemmInt8.requantized(m: plane, a: rows, lda: k, aZeroPoint: q.inputZeroPoint, weights: packed[g],
                                      bias: bias.map { $0 + g * mg }, multipliers: multipliers + g * mg,
                                      perChannel: true, outputZeroPoint: q.outputZeroPoint,
                                      outputRange: range,
                                      c: tile, ldc: mg, threads: threads)
-                // [plane, mg] -> [mg, plane]
-                let out = y + (n * p.outChannels + g * mg) * plane
-                for px in 0..<plane {
-                    let src = tile + px * mg
-                    for m in 0..<mg { out[m * plane + px] = src[m] }
-                }
+                transpose(tile, rows: plane, columns: mg, into: y + (n * p.outChannels + g * mg) * plane)
             }
         }
     }
 
-    /// One row per output pixel: the cg·kH·kW inputs its window reads (the transpose of im2col).
-    static func im2row(_ p: Conv2DParams, image: UnsafePointer<Int8>, rows: UnsafeMutablePointer<Int8>, pad: Int8) {
-        let (oh, ow, k) = (p.outHeight, p.outWidth, Conv2D.columnRows(p))
-        let (kh, kw) = (p.kernelHeight, p.kernelWidth)
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                var dst = rows + (oy * ow + ox) * k
-                for c in 0..<p.inChannelsPerGroup {
-                    let chan = image + c * p.inHeight * p.inWidth
-                    for ky in 0..<kh {
-                        let iy = oy * p.strideH - p.padTop + ky * p.dilationH
-                        if iy < 0 || iy >= p.inHeight {
-                            dst.update(repeating: pad, count: kw)
-                            dst += kw
-                            continue
-                        }
-                        let row = chan + iy * p.inWidth
-                        for kx in 0..<kw {
-                            let ix = ox * p.strideW - p.padLeft + kx * p.dilationW
-                            dst[kx] = (ix < 0 || ix >= p.inWidth) ? pad : row[ix]
-                        }
-                        dst += kw
-                    }
-                }
-            }
+    /// [rows, columns] -> [columns, rows] through the tiled `Transpose`.
+    static func transpose(_ src: UnsafePointer<Int8>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Int8>) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4) { buf in
+            let shape = buf.baseAddress!, perm = shape + 2
+            shape[0] = rows; shape[1] = columns; perm[0] = 1; perm[1] = 0
+            Transpose.forward(shape: UnsafeBufferPointer(start: shape, count: 2),
+                              perm: UnsafeBufferPointer(start: perm, count: 2), input: src, output: dst)
         }
     }
 }
