@@ -17,8 +17,7 @@
 
 int dlk_ops_best_isa(void) {
 #ifdef DLK_NEON
-    const char *forced = getenv("DLPK_ISA");
-    return forced && strcmp(forced, "portable") == 0 ? DLK_OPS_PORTABLE : DLK_OPS_NEON;
+    return DLK_OPS_NEON;
 #elif defined(DLK_X86)
     static int level = -1;
     int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
@@ -27,12 +26,6 @@ int dlk_ops_best_isa(void) {
         l = DLK_OPS_PORTABLE;
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = DLK_OPS_AVX2;
         if (l == DLK_OPS_AVX2 && __builtin_cpu_supports("avx512f")) l = DLK_OPS_AVX512;
-        /* DLPK_ISA lowers the level, as it does for the GEMM kernels (dlk_isa_active) */
-        const char *forced = getenv("DLPK_ISA");
-        if (forced) {
-            if (strcmp(forced, "portable") == 0) l = DLK_OPS_PORTABLE;
-            else if (strcmp(forced, "avx2") == 0 && l > DLK_OPS_AVX2) l = DLK_OPS_AVX2;
-        }
         __atomic_store_n(&level, l, __ATOMIC_RELAXED);
     }
     return l;

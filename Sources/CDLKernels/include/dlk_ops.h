@@ -19,8 +19,8 @@ static inline double dlk_tanh(double x) { return tanh(x); }
 /* Instruction-set levels of the op kernels (the values of dlk_isa in dlk_kernels.h). */
 enum { DLK_OPS_PORTABLE = 0, DLK_OPS_AVX2 = 1, DLK_OPS_AVX512 = 2, DLK_OPS_NEON = 10 };
 
-/*! dlk_ops_best_isa() : the highest level this CPU runs (AVX2 needs FMA too; AVX-512 needs F),
- *  lowered by the environment variable DLPK_ISA=portable|avx2 (read once). */
+/*! dlk_ops_best_isa() : the highest level this CPU runs (AVX2 needs FMA too; AVX-512 needs F).
+ *  The default level (OpsISA.best in Swift) also follows dlk_isa_active(), i.e. DLPK_ISA. */
 int dlk_ops_best_isa(void);
 
 /* Element-wise functions of dlk_vmath. */
