@@ -1,0 +1,50 @@
+import DLCore
+
+/// Which kernel runs each op, chosen once per plan from the node and its resolved types.
+///
+/// An op or dtype combination without a kernel in this build is an `unsupportedOp` /
+/// `unsupportedDType` error at load, naming the node.
+enum OpRegistry {
+    /// The prepared kernel and the scratch bytes it needs while it runs.
+    struct Prepared {
+        var kernel: Kernel
+        var scratchBytes: Int = 0
+    }
+
+    /// What each node needs to prepare: the node, its resolved input and output types,
+    /// and the model's constant pointers (for kernels that inspect weights).
+    struct Context {
+        let node: Node
+        let inputs: [TensorType?]
+        let outputs: [TensorType]
+        let model: Model
+
+        func fail(_ code: DLErrorCode, _ message: String) -> DLError {
+            DLError(code, "\(node.op.name) node '\(node.name)': \(message)")
+        }
+
+        func unsupportedDTypes() -> DLError {
+            var found = [String]()
+            for t in inputs { found.append(t?.dtype.name ?? "-") }
+            return fail(.unsupportedDType, "no kernel for input dtypes (\(found.joined(separator: ", ")))")
+        }
+    }
+
+    /// Ops whose output is the input's bytes reinterpreted: planned as views.
+    static func isView(_ op: OpCode) -> Bool {
+        switch op {
+        case .reshape, .flatten, .squeeze, .unsqueeze, .identity: return true
+        default: return false
+        }
+    }
+
+    static func prepare(_ context: Context) throws(DLError) -> Prepared {
+        let op = context.node.op
+        if isView(op) { return Prepared(kernel: .view) }
+        switch op {
+        case .dense: return try DenseKernel.prepare(context)
+        default:
+            throw context.fail(.unsupportedOp, "op \(op.name) (code \(op.rawValue)) has no kernel in this build of libdlpk")
+        }
+    }
+}
