@@ -144,7 +144,7 @@ private struct Rule {
     /// `axis` normalized into 0..<rank (negative counts from the end).
     func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws(DLError) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0, a < max(rank, 1) else { throw fail("\(what) \(axis) is out of range for rank \(rank)") }
+        guard a >= 0, a < rank else { throw fail("\(what) \(axis) is out of range for rank \(rank)") }
         return a
     }
 
@@ -410,7 +410,7 @@ private struct Rule {
             }
         }
         let stateShape = layout == 0 ? Shape([directions, batch, hidden]) : Shape([batch, directions, hidden])
-        for i in 5..<min(inputs.count, gates == 4 ? 8 : 6) {
+        for i in stride(from: 5, to: min(inputs.count, gates == 4 ? 8 : 6), by: 1) {
             guard let s = inputs[i] else { continue }
             let role = i == 5 ? "initial_h" : i == 6 ? "initial_c" : "P"
             let expected = i == 7 ? Shape([directions, 3 * hidden]) : stateShape
@@ -475,11 +475,14 @@ private struct Rule {
         var dims = [Int]()
         var inferred: Int? = nil
         var known = 1
+        // A dynamic input dimension copied with 0 cancels out: [?, 3, 4] -> [0, -1] is [?, 12].
+        var copiedDynamic = [Bool](repeating: false, count: x.shape.rank)
         for (i, d) in target.enumerated() {
             var v = d
             if d == 0 {
                 guard i < x.shape.rank else { throw fail("shape \(target) copies dimension \(i) of a rank-\(x.shape.rank) input") }
                 v = x.shape[i]
+                if v < 0 { copiedDynamic[i] = true; dims.append(v); continue }
             } else if d == -1 {
                 guard inferred == nil else { throw fail("shape \(target) has more than one -1") }
                 inferred = i
@@ -495,7 +498,13 @@ private struct Rule {
             }
             dims.append(v)
         }
-        let total = x.shape.elementCount
+        var total: Int? = 1
+        for (i, d) in x.shape.dims.enumerated() where !copiedDynamic[i] {
+            guard d >= 0, let t = total else { total = nil; break }
+            let (p, o) = t.multipliedReportingOverflow(by: d)
+            if o { throw fail("input shape \(x.shape) overflows") }
+            total = p
+        }
         if let inferred {
             if let total, known > 0 {
                 guard total % known == 0 else { throw fail("cannot reshape \(x.shape) (\(total) elements) into \(target)") }
