@@ -1,0 +1,57 @@
+import DLCore
+import DLRuntime
+
+/// Field offsets of the C structs in include/dlpk.h (LP64). The C test suite checks the
+/// same numbers with offsetof, so the two sides cannot drift apart unnoticed.
+enum CLayout {
+    /// dlpk_tensor { void* data; size_t size; int32 dtype; int32 rank; int64 dims[8]; }
+    enum Tensor {
+        static let data = 0, size = 8, dtype = 16, rank = 20, dims = 24, stride = 88
+    }
+    /// dlpk_tensor_info { const char* name; int32 dtype; int32 rank; int64 dims[8]; }
+    enum TensorInfo {
+        static let name = 0, dtype = 8, rank = 12, dims = 16, stride = 80
+    }
+    /// dlpk_session_options { size_t size; int32 num_threads; int32 batch_size; }
+    enum Options {
+        static let size = 0, numThreads = 8, batchSize = 12, stride = 16
+    }
+
+    static func writeInfo(_ out: UnsafeMutableRawPointer, name: UnsafePointer<CChar>?, type: TensorType) {
+        out.storeBytes(of: name, toByteOffset: TensorInfo.name, as: UnsafePointer<CChar>?.self)
+        out.storeBytes(of: Int32(type.dtype.rawValue), toByteOffset: TensorInfo.dtype, as: Int32.self)
+        writeShape(out, rankOffset: TensorInfo.rank, dimsOffset: TensorInfo.dims, shape: type.shape)
+    }
+
+    /// Fills an output dlpk_tensor's dtype, rank and dims.
+    static func writeTensorType(_ out: UnsafeMutableRawPointer, type: TensorType) {
+        out.storeBytes(of: Int32(type.dtype.rawValue), toByteOffset: Tensor.dtype, as: Int32.self)
+        writeShape(out, rankOffset: Tensor.rank, dimsOffset: Tensor.dims, shape: type.shape)
+    }
+
+    static func writeShape(_ out: UnsafeMutableRawPointer, rankOffset: Int, dimsOffset: Int, shape: Shape) {
+        out.storeBytes(of: Int32(shape.rank), toByteOffset: rankOffset, as: Int32.self)
+        for d in 0..<Shape.maxRank {
+            let v = d < shape.rank ? Int64(shape[d]) : 0
+            out.storeBytes(of: v, toByteOffset: dimsOffset + 8 * d, as: Int64.self)
+        }
+    }
+
+    /// The session options the caller passed (NULL: defaults); fields beyond the caller's
+    /// `size` keep their defaults; 0 in a field means its default.
+    static func readOptions(_ p: UnsafeRawPointer?) throws(DLError) -> SessionOptions {
+        var options = SessionOptions()
+        guard let p else { return options }
+        let size = p.load(fromByteOffset: Options.size, as: Int.self)
+        guard size >= Options.numThreads + 4 else {
+            throw DLError(.invalidArgument, "dlpk_session_options.size is \(size): initialize the options with dlpk_session_options_init()")
+        }
+        let threads = p.load(fromByteOffset: Options.numThreads, as: Int32.self)
+        if threads != 0 { options.threads = Int(threads) }
+        if size >= Options.batchSize + 4 {
+            let batch = p.load(fromByteOffset: Options.batchSize, as: Int32.self)
+            if batch != 0 { options.batchSize = Int(batch) }
+        }
+        return options
+    }
+}
