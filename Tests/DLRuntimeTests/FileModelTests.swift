@@ -1,0 +1,85 @@
+import Testing
+import Foundation
+import DLCore
+import DLFormat
+@testable import DLRuntime
+import _TestSupport
+
+/// Models that go through a `.dlpk` file (written by DLFormat) give the same results as the
+/// same graphs built in memory. With DLPK_C_FIXTURES=dir set, the files are also left in
+/// `dir` for the C test suite (bindings/c/run-tests.sh), together with the raw weights
+/// and an input, so that the C side can compute its own reference.
+@Suite struct FileModelTests {
+    static let labels = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+    func fixtureDirectory() throws -> URL {
+        if let dir = ProcessInfo.processInfo.environment["DLPK_C_FIXTURES"] {
+            let url = URL(fileURLWithPath: dir)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            return url
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dlpk-fixtures-\(getpid())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test(arguments: [false, true])
+    func mlpThroughAFileMatchesInMemory(zstd: Bool) throws {
+        let dir = try fixtureDirectory()
+        let mlp = TestModels.MLP([64, 128, 64, 10], seed: 2024)
+        let metadata = ModelMetadata(producer: "dlpack-tests", producerVersion: "1", labels: Self.labels,
+                                     properties: [KeyValue("task", "digits")])
+        let file = try DLPKModel(graph: mlp.graph, metadata: metadata, constants: mlp.constants)
+        let path = dir.appendingPathComponent(zstd ? "mlp_zstd.dlpk" : "mlp.dlpk").path
+        try file.write(to: path, options: WriteOptions(encoding: zstd ? .zstd() : .raw))
+
+        let loaded = try Model.open(path: path)
+        #expect(loaded.metadata.labels == Self.labels)
+        let x = TestModels.randomFloats(3 * 64, seed: 77)
+        let fromFile = try Session(model: loaded).run([x], shapes: [Shape([3, 64])])
+        let inMemory = try Session(model: try mlp.model()).run([x], shapes: [Shape([3, 64])])
+        #expect(fromFile == inMemory)
+
+        // Weights and biases as raw little-endian f32, layer by layer: w0 b0 w1 b1 w2 b2.
+        var weights = [Float]()
+        for l in 0..<mlp.weights.count { weights += mlp.weights[l] + mlp.biases[l] }
+        try Data(TestModels.bytes(weights)).write(to: dir.appendingPathComponent("mlp_weights.f32"))
+        try Data(TestModels.bytes(x)).write(to: dir.appendingPathComponent("mlp_input_3x64.f32"))
+    }
+
+    @Test func modelWithAnOpWithoutKernelIsRefusedAtLoad() throws {
+        let dir = try fixtureDirectory()
+        var g = Graph()
+        let x = g.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([-1, 1, 8, 8])))
+        let w = g.addTensor(TensorDesc(name: "w", dtype: .float32, shape: Shape([2, 1, 3, 3]), kind: .constant))
+        let y = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([-1, 2, 6, 6])))
+        // TODO: once DLKernels has conv2d, pick an op/dtype combination that stays unsupported.
+        g.nodes = [Node(name: "conv", op: .conv2d, inputs: [x, w], outputs: [y])]
+        g.inputs = [x]; g.outputs = [y]
+        let path = dir.appendingPathComponent("unsupported.dlpk").path
+        try DLPKModel(graph: g, constants: [w: TestModels.bytes([Float](repeating: 0.5, count: 18))]).write(to: path)
+        let error = #expect(throws: DLError.self) { _ = try Model.open(path: path) }
+        #expect(error?.code == .unsupportedOp || error?.code == .unsupportedDType)
+        #expect(error?.message.contains("'conv'") == true)
+    }
+
+    @Test func memoryLoadsCopyOrBorrow() throws {
+        let mlp = TestModels.MLP([4, 3])
+        let bytes = try DLPKModel(graph: mlp.graph, constants: mlp.constants).serialize(options: WriteOptions(encoding: .raw))
+        let x: [Float] = [1, 2, 3, 4]
+        let expected = mlp.reference(x, batch: 1)
+        for borrow in [false, true] {
+            let y = try bytes.withUnsafeBytes { (b) throws -> [[Float]] in
+                let model = try Model.load(b, borrow: borrow)
+                return try Session(model: model).run([x], shapes: [Shape([1, 4])])
+            }
+            #expect(allClose(y[0], expected, rtol: 1e-5, atol: 1e-6))
+        }
+        var corrupt = bytes
+        corrupt[0] = UInt8(ascii: "X")
+        let error = #expect(throws: DLError.self) {
+            _ = try corrupt.withUnsafeBytes { (b) throws(DLError) in try Model.load(b, borrow: true) }
+        }
+        #expect(error?.code == .badMagic)
+    }
+}
