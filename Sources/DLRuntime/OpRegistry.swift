@@ -23,6 +23,16 @@ enum OpRegistry {
             DLError(code, "\(node.op.name) node '\(node.name)': \(message)")
         }
 
+        /// Input `i`'s type (present: checked by shape inference for required inputs).
+        func input(_ i: Int) -> TensorType? { i < inputs.count ? inputs[i] : nil }
+
+        /// Throws unless every present input is f32 (the float kernels' contract).
+        func requireFloat32(_ indices: [Int]? = nil) throws(DLError) {
+            for i in indices ?? Array(inputs.indices) {
+                if let t = input(i), t.dtype != .float32 { throw unsupportedDTypes() }
+            }
+        }
+
         func unsupportedDTypes() -> DLError {
             var found = [String]()
             for t in inputs { found.append(t?.dtype.name ?? "-") }
@@ -43,6 +53,17 @@ enum OpRegistry {
         if isView(op) { return Prepared(kernel: .view) }
         switch op {
         case .dense: return try DenseKernel.prepare(context)
+        case .matMul: return try MatMulKernel.prepare(context)
+        case .conv2d: return try Conv2DKernel.prepare(context)
+        case .maxPool2d, .avgPool2d, .globalAvgPool: return try PoolKernel.prepare(context)
+        case .relu, .clip, .leakyRelu, .sigmoid, .tanh, .gelu: return try UnaryKernel.prepare(context)
+        case .add, .sub, .mul, .div: return try BinaryKernel.prepare(context)
+        case .softmax, .logSoftmax: return try SoftmaxKernel.prepare(context)
+        case .batchNorm, .layerNorm: return try NormalizationKernel.prepare(context)
+        case .lstm, .gru, .rnn: return try RecurrentKernel.prepare(context)
+        case .concat: return try ConcatKernel.prepare(context)
+        case .transpose: return try TransposeKernel.prepare(context)
+        case .gather: return try GatherKernel.prepare(context)
         default:
             throw context.fail(.unsupportedOp, "op \(op.name) (code \(op.rawValue)) has no kernel in this build of libdlpk")
         }

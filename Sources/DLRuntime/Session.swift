@@ -196,7 +196,7 @@ public final class Session: @unchecked Sendable {
             if cancelRequested.load(ordering: .relaxed), cancelRequested.exchange(false, ordering: .acquiring) {
                 throw DLError(.cancelled, "the run was cancelled before node \(step.node) '\(model.graph.nodes[step.node].name)'")
             }
-            step.kernel.run(StepIO(pointers: pointers, step: step, scratch: arena + step.scratchOffset, threads: threads))
+            try step.kernel.run(StepIO(pointers: pointers, step: step, scratch: arena + step.scratchOffset, threads: threads))
         }
         for copy in plan.outputCopies {
             outputData[copy.output]!.copyMemory(from: UnsafeRawPointer(pointers[copy.tensor]!), byteCount: plan.outputBytes[copy.output])

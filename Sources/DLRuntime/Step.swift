@@ -20,6 +20,17 @@ enum Kernel {
     /// Copies `bytes` from input 0 to output 0 (a view whose output the caller owns).
     case copy(bytes: Int)
     case dense(DenseKernel)
+    case matMul(MatMulKernel)
+    case conv2d(Conv2DKernel)
+    case pool(PoolKernel)
+    case unary(UnaryKernel)
+    case binary(BinaryKernel)
+    case softmax(SoftmaxKernel)
+    case normalization(NormalizationKernel)
+    case recurrent(RecurrentKernel)
+    case concat(ConcatKernel)
+    case transpose(TransposeKernel)
+    case gather(GatherKernel)
 }
 
 /// The pointers a step works on, resolved for the current run.
@@ -42,6 +53,16 @@ struct StepIO {
         pointers[step.outputs[i]].unsafelyUnwrapped
     }
 
+    /// Output `i` if the node has it (optional outputs of the recurrent ops).
+    @inline(__always) func optionalOutput(_ i: Int) -> UnsafeMutableRawPointer? {
+        guard i < step.outputs.count, step.outputs[i] != Node.absent else { return nil }
+        return pointers[step.outputs[i]]
+    }
+
+    @inline(__always) func optionalFloats(_ i: Int) -> UnsafePointer<Float>? {
+        optionalInput(i)?.assumingMemoryBound(to: Float.self)
+    }
+
     @inline(__always) func floats(_ i: Int) -> UnsafePointer<Float> {
         input(i).assumingMemoryBound(to: Float.self)
     }
@@ -53,11 +74,23 @@ struct StepIO {
 
 extension Kernel {
     /// Runs the kernel: no checks and no allocation (everything was decided when planning).
-    func run(_ io: StepIO) {
+    /// Only data-dependent problems (a gather index out of range) can throw.
+    func run(_ io: StepIO) throws(DLError) {
         switch self {
         case .view: break
         case .copy(let bytes): io.output(0).copyMemory(from: io.input(0), byteCount: bytes)
         case .dense(let k): k.run(io)
+        case .matMul(let k): k.run(io)
+        case .conv2d(let k): k.run(io)
+        case .pool(let k): k.run(io)
+        case .unary(let k): k.run(io)
+        case .binary(let k): k.run(io)
+        case .softmax(let k): k.run(io)
+        case .normalization(let k): k.run(io)
+        case .recurrent(let k): k.run(io)
+        case .concat(let k): k.run(io)
+        case .transpose(let k): k.run(io)
+        case .gather(let k): try k.run(io)
         }
     }
 }
