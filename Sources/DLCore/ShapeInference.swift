@@ -366,6 +366,7 @@ private struct Rule {
         try expectRank(x, "X", 1...Shape.maxRank)
         let axis = try normalizedAxis(node.int("axis", default: -1), rank: x.shape.rank)
         let normalized = Shape(Array(x.shape.dims[axis...]))
+        _ = try input(1, "scale")
         for i in 1..<inputs.count {
             guard let p = inputs[i] else { continue }
             guard ShapeInference.compatible(p.shape, normalized) else {

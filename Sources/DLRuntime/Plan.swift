@@ -42,7 +42,7 @@ struct Plan {
         let types = try graph.inferTypes(inputShapes: inputShapes)
         var bytes = [Int](repeating: 0, count: types.count)
         for (i, t) in types.enumerated() {
-            guard let count = t.shape.elementCount, let b = t.dtype.storageBytes(count: count), b <= Int.max / 4 else {
+            guard let count = t.shape.elementCount, let b = t.dtype.storageBytes(count: count), b <= Memory.maxBytes else {
                 // Unused tensors may keep a dynamic declaration.
                 if graph.tensors[i].kind == .activation, t.shape.isStatic {
                     throw DLError(.limitExceeded, "tensor '\(graph.tensors[i].name)' \(t) is too large")
@@ -121,6 +121,15 @@ struct Plan {
         let tensorBuffers = buffers.count
         for (s, b) in scratch {
             buffers.append(MemoryPlanner.Buffer(bytes: b, first: s, last: s))
+        }
+        // The arena is at most the sum of its buffers: bound it so that placing cannot overflow.
+        var total = 0
+        for b in buffers {
+            let (sum, overflow) = total.addingReportingOverflow(b.bytes)
+            guard !overflow, sum <= Int.max / 2 else {
+                throw DLError(.limitExceeded, "the intermediate tensors for input shapes \(inputShapes) do not fit in memory")
+            }
+            total = sum
         }
         let (offsets, size) = MemoryPlanner.place(buffers)
         for (k, t) in owners.enumerated() { bindings[t] = .arena(offset: offsets[k]) }

@@ -72,7 +72,7 @@ public final class Session: @unchecked Sendable {
             arenaCapacity = callerArena.count - slack
             ownedArena = nil
         } else {
-            let block = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaSize, 64), alignment: MemoryPlanner.alignment)
+            let block = try Memory.allocate(plan.arenaSize, alignment: MemoryPlanner.alignment, for: "the session's arena")
             arena = block
             arenaCapacity = max(plan.arenaSize, 64)
             ownedArena = block
@@ -91,7 +91,7 @@ public final class Session: @unchecked Sendable {
     }
 
     deinit {
-        ownedArena?.deallocate()
+        Memory.release(ownedArena)
         pointers.deallocate()
     }
 
@@ -216,8 +216,8 @@ public final class Session: @unchecked Sendable {
                 pendingShapes = plan.inputShapes
                 throw DLError(.bufferTooSmall, "the caller's arena has \(arenaCapacity) bytes, input shapes \(next.inputShapes) need \(Session.arenaSize(next))")
             }
-            old.deallocate()
-            let block = UnsafeMutableRawPointer.allocate(byteCount: next.arenaSize, alignment: MemoryPlanner.alignment)
+            let block = try Memory.allocate(next.arenaSize, alignment: MemoryPlanner.alignment, for: "the session's arena")
+            Memory.release(old)
             ownedArena = block
             arena = block
             arenaCapacity = next.arenaSize
