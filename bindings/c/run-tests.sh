@@ -62,6 +62,7 @@ else
 fi
 
 step "C example builds and runs" sh -c "cc -std=c99 -Wall -Wextra -Werror bindings/c/examples/classify.c $CFLAGS_DLPK $LIBS_DLPK -o '$WORK/classify' && '$WORK/classify' '$FIXTURES/mlp.dlpk' '$FIXTURES/mlp_input_3x64.f32' 3 | grep -q '1. class'"
+step "C benchmark builds and runs" sh -c "cc -std=c99 -O2 -Wall -Wextra -Werror bindings/c/examples/bench.c $CFLAGS_DLPK $LIBS_DLPK -o '$WORK/bench' && '$WORK/bench' '$FIXTURES/mlp.dlpk' 4 20 | grep -q median_us"
 step "C++ wrapper and example build (-std=c++17 -Wall -Wextra -Werror) and run" sh -c "c++ -std=c++17 -Wall -Wextra -Werror -I bindings/cpp bindings/cpp/example.cpp $CFLAGS_DLPK $LIBS_DLPK -o '$WORK/example' && '$WORK/example' '$FIXTURES/mlp.dlpk' | grep -q 'expected error, status 200'"
 
 echo "$passed passed, $failed failed"
