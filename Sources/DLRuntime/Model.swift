@@ -106,6 +106,9 @@ public final class Model: @unchecked Sendable {
     /// The graph-input tensor types (dynamic dimensions are -1).
     public var inputTypes: [TensorType] { graph.inputs.map { types[$0] } }
     public var outputTypes: [TensorType] { graph.outputs.map { types[$0] } }
+
+    /// The declared type of input `i`, without building an array (for the run path).
+    @inline(__always) func inputType(_ i: Int) -> TensorType { types[graph.inputs[i]] }
     public func inputName(_ i: Int) -> String { graph.tensors[graph.inputs[i]].name }
     public func outputName(_ i: Int) -> String { graph.tensors[graph.outputs[i]].name }
 }

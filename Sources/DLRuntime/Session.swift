@@ -124,8 +124,8 @@ public final class Session: @unchecked Sendable {
         guard i >= 0, i < inputData.count else {
             throw DLError(.invalidArgument, "input index \(i) is out of range (the model has \(inputData.count) inputs)")
         }
-        let name = model.inputName(i)
-        let declared = model.inputTypes[i]
+        let declared = model.inputType(i)
+        var name: String { model.inputName(i) }
         guard dtype == declared.dtype else {
             throw DLError(.dtypeMismatch, "input \(i) '\(name)' is \(dtype.name), the model expects \(declared.dtype.name)")
         }
