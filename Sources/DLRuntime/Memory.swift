@@ -18,15 +18,24 @@ enum Memory {
         guard bytes <= maxBytes else {
             throw DLError(.limitExceeded, "\(what) needs \(bytes) bytes, more than the limit of \(maxBytes)")
         }
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         var p: UnsafeMutableRawPointer? = nil
         guard posix_memalign(&p, alignment, max(bytes, alignment)) == 0, let p else {
             throw DLError(.outOfMemory, "cannot allocate \(bytes) bytes for \(what)")
         }
         return p
+        #else
+        // Embedded targets without a C library module: the runtime's allocator (traps on failure).
+        return UnsafeMutableRawPointer.allocate(byteCount: max(bytes, alignment), alignment: alignment)
+        #endif
     }
 
     /// Frees what `allocate` returned (nil is ignored).
     static func release(_ p: UnsafeMutableRawPointer?) {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         free(p)
+        #else
+        p?.deallocate()
+        #endif
     }
 }

@@ -34,6 +34,7 @@ self_contained() {
     ! ldd "$PREFIX/lib/libdlpk.so" | grep -Eq 'swift|not found'
 }
 step "libdlpk.so needs no Swift toolchain library ($(stat -c %s "$PREFIX/lib/libdlpk.so") bytes stripped)" self_contained
+step "runtime core compiles as Embedded Swift" bash bindings/c/tests/check_embedded.sh
 step "exports are exactly the header's functions" bash bindings/c/tests/check_exports.sh include/dlpk.h "$PREFIX/lib/libdlpk.so"
 
 printf '#include <dlpk.h>\nint main(void) { return dlpk_version_number() == DLPK_VERSION_NUMBER ? 0 : 1; }\n' > "$WORK/h.c"
