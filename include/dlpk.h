@@ -244,6 +244,31 @@ DLPK_API const char* dlpk_model_label(const dlpk_model* model, size_t index);
  *  @return the value of the metadata property `key` (borrowed), or NULL if absent. */
 DLPK_API const char* dlpk_model_property(const dlpk_model* model, const char* key);
 
+/*! dlpk_model_created_at() :
+ *  @return when the model was written, in seconds since the Unix epoch (UTC); 0 if
+ *  unknown or if `model` is NULL. */
+DLPK_API int64_t dlpk_model_created_at(const dlpk_model* model);
+
+/** How to preprocess one input so that deployment reproduces training:
+ *  x' = (x * scale - mean[c]) / std[c], with c the index along `channel_axis`. When
+ *  `mean_count` (or `std_count`) is 1, that one value applies to every channel; when 0,
+ *  the mean is 0 (the std is 1). */
+typedef struct dlpk_preprocessing {
+    float scale;
+    int32_t channel_axis;
+    size_t mean_count;
+    const float* mean;     /* borrowed from the model */
+    size_t std_count;
+    const float* std;      /* borrowed from the model */
+} dlpk_preprocessing;
+
+/*! dlpk_model_preprocessing() :
+ *  The preprocessing stored for input `input_index`.
+ *  @return DLPK_OK and *out; DLPK_ERROR_NOT_FOUND if the model stores none for that input;
+ *  DLPK_ERROR_NULL_POINTER; DLPK_ERROR_INVALID_ARGUMENT for an index out of range.
+ *  Ownership: out->mean and out->std are borrowed from the model. */
+DLPK_API dlpk_status dlpk_model_preprocessing(const dlpk_model* model, size_t input_index, dlpk_preprocessing* out);
+
 /*! dlpk_model_input_count(), dlpk_model_output_count() :
  *  @return the number of inputs / outputs of the model (0 if `model` is NULL). */
 DLPK_API size_t dlpk_model_input_count(const dlpk_model* model);

@@ -17,6 +17,21 @@ enum CLayout {
         static let size = 0, numThreads = 8, batchSize = 12, stride = 16
     }
 
+    /// dlpk_preprocessing { float scale; int32 channel_axis; size_t mean_count; const float* mean;
+    ///                      size_t std_count; const float* std; }
+    enum Preprocessing {
+        static let scale = 0, channelAxis = 4, meanCount = 8, mean = 16, stdCount = 24, std = 32, stride = 40
+    }
+
+    static func writePreprocessing(_ out: UnsafeMutableRawPointer, _ p: FloatArrays) {
+        out.storeBytes(of: p.scale, toByteOffset: Preprocessing.scale, as: Float.self)
+        out.storeBytes(of: p.channelAxis, toByteOffset: Preprocessing.channelAxis, as: Int32.self)
+        out.storeBytes(of: p.meanCount, toByteOffset: Preprocessing.meanCount, as: Int.self)
+        out.storeBytes(of: UnsafePointer(p.mean.baseAddress), toByteOffset: Preprocessing.mean, as: UnsafePointer<Float>?.self)
+        out.storeBytes(of: p.stdCount, toByteOffset: Preprocessing.stdCount, as: Int.self)
+        out.storeBytes(of: UnsafePointer(p.std.baseAddress), toByteOffset: Preprocessing.std, as: UnsafePointer<Float>?.self)
+    }
+
     static func writeInfo(_ out: UnsafeMutableRawPointer, name: UnsafePointer<CChar>?, type: TensorType) {
         out.storeBytes(of: name, toByteOffset: TensorInfo.name, as: UnsafePointer<CChar>?.self)
         out.storeBytes(of: Int32(type.dtype.rawValue), toByteOffset: TensorInfo.dtype, as: Int32.self)

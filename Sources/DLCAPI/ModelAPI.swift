@@ -70,6 +70,28 @@ public func dlpk_model_property(_ model: OpaquePointer?, _ key: UnsafePointer<CC
     return UnsafePointer(handle.propertyValues[i].pointer)
 }
 
+@_cdecl("dlpk_model_created_at")
+public func dlpk_model_created_at(_ model: OpaquePointer?) -> Int64 {
+    guard let model else { return 0 }
+    return ModelHandle.from(model).model.metadata.createdAt
+}
+
+@_cdecl("dlpk_model_preprocessing")
+public func dlpk_model_preprocessing(_ model: OpaquePointer?, _ index: Int, _ out: UnsafeMutableRawPointer?) -> Int32 {
+    boundary { () throws(DLError) in
+        let handle = ModelHandle.from(try required(model, "model", in: "dlpk_model_preprocessing"))
+        let out = try required(out, "out", in: "dlpk_model_preprocessing")
+        let count = handle.preprocessing.count
+        guard index >= 0, index < count else {
+            throw DLError(.invalidArgument, "dlpk_model_preprocessing: index \(index) is out of range (the model has \(count) inputs)")
+        }
+        guard let p = handle.preprocessing[index] else {
+            throw DLError(.notFound, "input \(index) '\(handle.model.inputName(index))' has no preprocessing")
+        }
+        CLayout.writePreprocessing(out, p)
+    }
+}
+
 @_cdecl("dlpk_model_input_count")
 public func dlpk_model_input_count(_ model: OpaquePointer?) -> Int {
     guard let model else { return 0 }

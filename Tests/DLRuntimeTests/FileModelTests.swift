@@ -27,7 +27,9 @@ import _TestSupport
     func mlpThroughAFileMatchesInMemory(zstd: Bool) throws {
         let dir = try fixtureDirectory()
         let mlp = TestModels.MLP([64, 128, 64, 10], seed: 2024)
-        let metadata = ModelMetadata(producer: "dlpack-tests", producerVersion: "1", labels: Self.labels,
+        let metadata = ModelMetadata(producer: "dlpack-tests", producerVersion: "1", createdAt: 1_790_000_000,
+                                     labels: Self.labels,
+                                     preprocessing: [Preprocessing(input: 0, scale: 1.0 / 255, mean: [0.5], std: [0.25, 0.5], channelAxis: 1)],
                                      properties: [KeyValue("task", "digits")])
         let file = try DLPKModel(graph: mlp.graph, metadata: metadata, constants: mlp.constants)
         let path = dir.appendingPathComponent(zstd ? "mlp_zstd.dlpk" : "mlp.dlpk").path

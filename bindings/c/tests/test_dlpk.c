@@ -145,6 +145,8 @@ TEST(struct_layouts_match_the_library) {
     CHECK(offsetof(dlpk_tensor, rank) == 20 && offsetof(dlpk_tensor, dims) == 24);
     CHECK(sizeof(dlpk_tensor_info) == 80 && offsetof(dlpk_tensor_info, dims) == 16);
     CHECK(sizeof(dlpk_session_options) == 16 && offsetof(dlpk_session_options, batch_size) == 12);
+    CHECK(sizeof(dlpk_preprocessing) == 40 && offsetof(dlpk_preprocessing, mean_count) == 8);
+    CHECK(offsetof(dlpk_preprocessing, mean) == 16 && offsetof(dlpk_preprocessing, std) == 32);
 }
 
 TEST(status_strings) {
@@ -196,6 +198,14 @@ TEST(metadata_and_labels) {
     CHECK(strcmp(dlpk_model_property(model, "task"), "digits") == 0);
     CHECK(dlpk_model_property(model, "missing") == NULL);
     CHECK(dlpk_model_property(model, NULL) == NULL);
+    CHECK(dlpk_model_created_at(model) == 1790000000 && dlpk_model_created_at(NULL) == 0);
+    dlpk_preprocessing pre;
+    CHECK_STATUS(dlpk_model_preprocessing(model, 0, &pre), DLPK_OK);
+    CHECK(fabsf(pre.scale - 1.0f / 255) < 1e-9f && pre.channel_axis == 1);
+    CHECK(pre.mean_count == 1 && pre.mean[0] == 0.5f);
+    CHECK(pre.std_count == 2 && pre.std[0] == 0.25f && pre.std[1] == 0.5f);
+    CHECK_STATUS(dlpk_model_preprocessing(model, 1, &pre), DLPK_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(dlpk_model_preprocessing(model, 0, NULL), DLPK_ERROR_NULL_POINTER);
     /* NULL models are tolerated by the getters. */
     CHECK(strcmp(dlpk_model_producer(NULL), "") == 0);
     CHECK(dlpk_model_label_count(NULL) == 0 && dlpk_model_label(NULL, 0) == NULL);
