@@ -138,3 +138,18 @@ extension Array {
         return (0..<n).map { Array(self[($0 * size)..<(($0 + 1) * size)]) }
     }
 }
+
+@Suite struct OutputBindingTests {
+    @Test func outputsThatAreInputsOrRepeatedAreCopied() throws {
+        // outputs: [x itself, y, y again]
+        var mlp = TestModels.MLP([3, 2])
+        let x = mlp.graph.inputs[0], y = mlp.graph.outputs[0]
+        mlp.graph.outputs = [x, y, y]
+        let session = try Session(model: try mlp.model())
+        let input: [Float] = [1, -2, 3, 0.5, 0.25, -1]
+        let out = try session.run([input], shapes: [Shape([2, 3])])
+        #expect(out[0] == input)
+        #expect(allClose(out[1], mlp.reference(input, batch: 2), rtol: 1e-5, atol: 1e-6))
+        #expect(out[2] == out[1])
+    }
+}
