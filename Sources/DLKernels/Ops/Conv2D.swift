@@ -1,3 +1,4 @@
+import CDLKernels
 import DLCore
 
 /// 2-D convolution, NCHW (ONNX Conv), fp32: forward and the gradients the trainer needs.
@@ -53,7 +54,7 @@ public enum Conv2D {
                 if pointwise {
                     b = image
                 } else {
-                    im2col(p, image: image, columns: col!)
+                    im2col(p, image: image, columns: col!, pad: 0)
                     b = UnsafePointer(col!)
                 }
                 let out = y + (n * p.outChannels + g * mg) * plane
@@ -114,7 +115,7 @@ public enum Conv2D {
                 if pointwise {
                     b = image
                 } else {
-                    im2col(p, image: image, columns: col!)
+                    im2col(p, image: image, columns: col!, pad: 0)
                     b = UnsafePointer(col!)
                 }
                 // dW_g [mg, k] (+)= dY_g [mg, plane] · colᵀ [plane, k]
@@ -139,8 +140,10 @@ public enum Conv2D {
         return lo < hi ? lo..<hi : 0..<0
     }
 
-    /// Writes the [cg·kH·kW, oh·ow] column matrix of one group of one image (its first channel at `image`).
-    static func im2col(_ p: Conv2DParams, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+    /// Writes the [cg·kH·kW, oh·ow] column matrix of one group of one image (its first channel at
+    /// `image`); taps in the padding get `pad` (0, or the zero point of int8 data).
+    static func im2col<T: BitwiseCopyable>(_ p: Conv2DParams, image: UnsafePointer<T>,
+                                           columns: UnsafeMutablePointer<T>, pad: T) {
         let (oh, ow) = (p.outHeight, p.outWidth)
         var dst = columns
         for c in 0..<p.inChannelsPerGroup {
@@ -153,17 +156,17 @@ public enum Conv2D {
                         let iy = oy * p.strideH - p.padTop + ky * p.dilationH
                         let out = dst + oy * ow
                         if iy < 0 || iy >= p.inHeight || r.isEmpty {
-                            out.update(repeating: 0, count: ow)
+                            out.update(repeating: pad, count: ow)
                             continue
                         }
                         let src = chan + iy * p.inWidth + xoff
-                        for ox in 0..<r.lowerBound { out[ox] = 0 }
+                        for ox in 0..<r.lowerBound { out[ox] = pad }
                         if p.strideW == 1 {
                             (out + r.lowerBound).update(from: src + r.lowerBound, count: r.count)
                         } else {
                             for ox in r { out[ox] = src[ox &* p.strideW] }
                         }
-                        for ox in r.upperBound..<ow { out[ox] = 0 }
+                        for ox in r.upperBound..<ow { out[ox] = pad }
                     }
                     dst += oh * ow
                 }
@@ -196,56 +199,65 @@ public enum Conv2D {
 
     // MARK: - Depthwise
 
-    /// groups == inChannels: each output channel reads one input plane; the inner loop runs
-    /// along the output row over the taps' valid range, so it has no bounds tests.
+    /// groups == inChannels: each output channel reads one input plane. With horizontal stride 1
+    /// the columns whose taps all fall inside the row run in the vector kernel `dlk_dw_interior`
+    /// (all taps accumulated in registers); the border columns and other strides run here.
     static func depthwiseForward(_ p: Conv2DParams, input x: UnsafePointer<Float>,
                                  weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                 output y: UnsafeMutablePointer<Float>) {
+                                 output y: UnsafeMutablePointer<Float>, isa: Int32 = OpsISA.best) {
         let (oh, ow) = (p.outHeight, p.outWidth)
         let multiplier = p.outChannels / p.inChannels
-        let taps = p.kernelHeight * p.kernelWidth
-        for n in 0..<p.batch {
-            for oc in 0..<p.outChannels {
-                let chan = x + (n * p.inChannels + oc / multiplier) * p.inHeight * p.inWidth
-                let filter = w + oc * taps
-                let outPlane = y + (n * p.outChannels + oc) * oh * ow
-                let bv = bias?[oc] ?? 0
-                for oy in 0..<oh {
-                    let out = outPlane + oy * ow
-                    out.update(repeating: bv, count: ow)
-                    for ky in 0..<p.kernelHeight {
-                        let iy = oy * p.strideH - p.padTop + ky * p.dilationH
-                        if iy < 0 || iy >= p.inHeight { continue }
-                        let inRow = chan + iy * p.inWidth
-                        for kx in 0..<p.kernelWidth {
-                            let xoff = kx * p.dilationW - p.padLeft
-                            let r = validRange(offset: xoff, stride: p.strideW, width: p.inWidth, outWidth: ow)
-                            if r.isEmpty { continue }
-                            let wv = filter[ky * p.kernelWidth + kx]
-                            let src = inRow + xoff
-                            if p.strideW == 1 {
-                                depthwiseRowStride1(out + r.lowerBound, src + r.lowerBound, wv, r.count)
-                            } else {
-                                for ox in r { out[ox] += wv * src[ox &* p.strideW] }
-                            }
+        let (kh, kw) = (p.kernelHeight, p.kernelWidth)
+        // output columns whose taps are all inside the input row (stride 1)
+        let x0 = min(p.padLeft, ow)
+        let x1 = max(x0, min(ow, p.inWidth - (kw - 1) * p.dilationW + p.padLeft))
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * kh) { ptrs in
+            let rows = ptrs.baseAddress!, filters = rows + kh
+            for n in 0..<p.batch {
+                for oc in 0..<p.outChannels {
+                    let chan = x + (n * p.inChannels + oc / multiplier) * p.inHeight * p.inWidth
+                    let filter = w + oc * kh * kw
+                    let outPlane = y + (n * p.outChannels + oc) * oh * ow
+                    let bv = bias?[oc] ?? 0
+                    for oy in 0..<oh {
+                        let out = outPlane + oy * ow
+                        var valid = 0
+                        for ky in 0..<kh {
+                            let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+                            if iy < 0 || iy >= p.inHeight { continue }
+                            rows[valid] = chan + iy * p.inWidth - p.padLeft
+                            filters[valid] = filter + ky * kw
+                            valid += 1
                         }
+                        if p.strideW == 1 {
+                            dlk_dw_interior(isa, rows, filters, Int32(valid), Int32(kw), Int32(p.dilationW), bv,
+                                            out, Int32(x0), Int32(x1))
+                            for ox in 0..<x0 { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
+                            for ox in x1..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
+                        } else {
+                            for ox in 0..<ow { out[ox] = borderTap(p, rows, filters, valid, bv, ox) }
+                        }
+                        p.activation.apply(out, count: ow)
                     }
-                    p.activation.apply(out, count: ow)
                 }
             }
         }
     }
 
+    /// One depthwise output from the valid rows, testing each column against the row bounds.
     @inline(__always)
-    static func depthwiseRowStride1(_ out: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
-                                    _ wv: Float, _ count: Int) {
-        var i = 0
-        while i &+ 8 <= count {
-            let o = UnsafeMutableRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
-            let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: o + wv * s, as: SIMD8<Float>.self)
-            i &+= 8
+    static func borderTap(_ p: Conv2DParams, _ rows: UnsafeMutablePointer<UnsafePointer<Float>?>,
+                          _ filters: UnsafeMutablePointer<UnsafePointer<Float>?>, _ valid: Int, _ bias: Float,
+                          _ ox: Int) -> Float {
+        var acc = bias
+        for r in 0..<valid {
+            let row = rows[r]!, f = filters[r]!
+            for kx in 0..<p.kernelWidth {
+                let c = ox * p.strideW + kx * p.dilationW   // column + padLeft
+                if c < p.padLeft || c >= p.inWidth + p.padLeft { continue }
+                acc += f[kx] * row[c]
+            }
         }
-        while i < count { out[i] += wv * src[i]; i &+= 1 }
+        return acc
     }
 }

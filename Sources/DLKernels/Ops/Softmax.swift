@@ -3,7 +3,19 @@ import CDLKernels
 /// Softmax and LogSoftmax over one axis (ONNX opset ≥ 13): the input seen as [outer, axis, inner],
 /// each of the outer·inner lines of `axis` values normalised on its own, max-subtracted for stability.
 public enum Softmax {
-    public static func forward(_ v: AxisView, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    /// Lines along the last axis (inner == 1) take the vectorised exp; `isa` as in `OpsISA`.
+    public static func forward(_ v: AxisView, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                               isa: Int32 = OpsISA.best) {
+        if v.inner == 1 {
+            for o in 0..<v.outer {
+                let xr = x + o * v.axis, yr = y + o * v.axis
+                var m = -Float.infinity
+                for j in 0..<v.axis { m = max(m, xr[j]) }
+                let inv = 1 / dlk_vexp_sum(isa, xr, yr, v.axis, m)
+                for j in 0..<v.axis { yr[j] *= inv }
+            }
+            return
+        }
         forEachLine(v) { base, s in
             var m = -Float.infinity
             for j in 0..<v.axis { m = max(m, x[base + j * s]) }
@@ -35,7 +47,18 @@ public enum Softmax {
 
 public enum LogSoftmax {
     /// y = x − max − log Σ e^(x − max).
-    public static func forward(_ v: AxisView, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    public static func forward(_ v: AxisView, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                               isa: Int32 = OpsISA.best) {
+        if v.inner == 1 {
+            for o in 0..<v.outer {
+                let xr = x + o * v.axis, yr = y + o * v.axis
+                var m = -Float.infinity
+                for j in 0..<v.axis { m = max(m, xr[j]) }
+                let shift = m + dlk_logf(dlk_vexp_sum(isa, xr, yr, v.axis, m))  // y is scratch here
+                for j in 0..<v.axis { yr[j] = xr[j] - shift }
+            }
+            return
+        }
         Softmax.forEachLine(v) { base, s in
             var m = -Float.infinity
             for j in 0..<v.axis { m = max(m, x[base + j * s]) }
