@@ -33,6 +33,37 @@ enum OpRegistry {
             }
         }
 
+        /// The quantization of input `i` / output `i` as the graph declares it.
+        func inputQuant(_ i: Int) -> QuantParams? {
+            guard i < node.inputs.count, node.inputs[i] >= 0 else { return nil }
+            return model.executionGraph.tensors[node.inputs[i]].quant
+        }
+
+        func outputQuant(_ i: Int) -> QuantParams? {
+            guard i < node.outputs.count, node.outputs[i] >= 0 else { return nil }
+            return model.executionGraph.tensors[node.outputs[i]].quant
+        }
+
+        /// Per-tensor int8 parameters (scale, zero point) of an activation, or an error.
+        func int8Params(_ q: QuantParams?, _ role: String) throws(DLError) -> (scale: Float, zeroPoint: Int32) {
+            guard let q, q.axis == nil, q.scales.count == 1 else {
+                throw fail(.invalidModel, "int8 \(role) needs per-tensor quantization parameters")
+            }
+            guard q.zeroPoints[0] >= -128, q.zeroPoints[0] <= 127 else {
+                throw fail(.invalidModel, "int8 \(role) has zero point \(q.zeroPoints[0]) outside -128...127")
+            }
+            return (q.scales[0], q.zeroPoints[0])
+        }
+
+        /// For int8 ops that keep their input's parameters (relu, pooling): checks that the output has them.
+        func sameInt8Params() throws(DLError) -> Int32 {
+            let input = try int8Params(inputQuant(0), "input"), output = try int8Params(outputQuant(0), "output")
+            guard input == output else {
+                throw fail(.unsupported, "int8 output parameters \(output) differ from the input's \(input); requantizing here has no kernel")
+            }
+            return input.zeroPoint
+        }
+
         func unsupportedDTypes() -> DLError {
             var found = [String]()
             for t in inputs { found.append(t?.dtype.name ?? "-") }

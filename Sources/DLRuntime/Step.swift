@@ -22,6 +22,8 @@ enum Kernel {
     case dense(DenseKernel)
     case matMul(MatMulKernel)
     case conv2d(Conv2DKernel)
+    /// int8 conv2d, and int8 dense as a 1×1 convolution.
+    case quantizedConv(QuantizedConvKernel)
     case pool(PoolKernel)
     case unary(UnaryKernel)
     case binary(BinaryKernel)
@@ -82,6 +84,7 @@ extension Kernel {
         case .dense(let k): k.run(io)
         case .matMul(let k): k.run(io)
         case .conv2d(let k): k.run(io)
+        case .quantizedConv(let k): k.run(io)
         case .pool(let k): k.run(io)
         case .unary(let k): k.run(io)
         case .binary(let k): k.run(io)

@@ -5,6 +5,8 @@ import DLKernels
 struct UnaryKernel {
     enum Function {
         case relu, sigmoid, tanh
+        /// int8 with the input's quantization on the output: max(x, zero point).
+        case reluInt8(zeroPoint: Int32)
         case clip(lower: Float, upper: Float)
         case leakyRelu(alpha: Float)
         case gelu(Gelu.Approximation)
@@ -14,6 +16,10 @@ struct UnaryKernel {
     var count: Int
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
+        let count = c.outputs[0].shape.elementCount ?? 0
+        if c.node.op == .relu, c.input(0)?.dtype == .int8 {
+            return OpRegistry.Prepared(kernel: .unary(UnaryKernel(function: .reluInt8(zeroPoint: try c.sameInt8Params()), count: count)))
+        }
         try c.requireFloat32()
         let node = c.node
         let function: Function
@@ -29,8 +35,14 @@ struct UnaryKernel {
     }
 
     func run(_ io: StepIO) {
+        if case .reluInt8(let zeroPoint) = function {
+            Relu.forward(io.input(0).assumingMemoryBound(to: Int8.self), io.output(0).assumingMemoryBound(to: Int8.self),
+                         count: count, zeroPoint: zeroPoint)
+            return
+        }
         let x = io.floats(0), y = io.outputFloats(0)
         switch function {
+        case .reluInt8: break
         case .relu: Relu.forward(x, y, count: count)
         case .sigmoid: Sigmoid.forward(x, y, count: count)
         case .tanh: Tanh.forward(x, y, count: count)
@@ -45,12 +57,21 @@ struct UnaryKernel {
 struct BinaryKernel {
     var op: BinaryOp
     var plan: Broadcast
+    /// int8 Add: (scale, zero point) of A, B and the output.
+    var int8: (a: (Float, Int32), b: (Float, Int32), out: (Float, Int32))?
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
-        try c.requireFloat32()
         guard let a = c.input(0), let b = c.input(1), let plan = Broadcast(a.shape.dims, b.shape.dims) else {
             throw c.fail(.invalidModel, "operands do not broadcast")
         }
+        if a.dtype == .int8, b.dtype == .int8, c.node.op == .add {
+            let params = (a: try c.int8Params(c.inputQuant(0), "A"), b: try c.int8Params(c.inputQuant(1), "B"),
+                          out: try c.int8Params(c.outputQuant(0), "output"))
+            return OpRegistry.Prepared(kernel: .binary(BinaryKernel(op: .add, plan: plan,
+                int8: ((params.a.scale, params.a.zeroPoint), (params.b.scale, params.b.zeroPoint),
+                       (params.out.scale, params.out.zeroPoint)))))
+        }
+        try c.requireFloat32()
         let op: BinaryOp
         switch c.node.op {
         case .add: op = .add
@@ -58,10 +79,16 @@ struct BinaryKernel {
         case .mul: op = .mul
         default: op = .div
         }
-        return OpRegistry.Prepared(kernel: .binary(BinaryKernel(op: op, plan: plan)))
+        return OpRegistry.Prepared(kernel: .binary(BinaryKernel(op: op, plan: plan, int8: nil)))
     }
 
     func run(_ io: StepIO) {
+        if let q = int8 {
+            Arithmetic.addInt8(plan, a: io.input(0).assumingMemoryBound(to: Int8.self), aScale: q.a.0, aZeroPoint: q.a.1,
+                               b: io.input(1).assumingMemoryBound(to: Int8.self), bScale: q.b.0, bZeroPoint: q.b.1,
+                               output: io.output(0).assumingMemoryBound(to: Int8.self), outScale: q.out.0, outZeroPoint: q.out.1)
+            return
+        }
         Arithmetic.forward(op, plan, a: io.floats(0), b: io.floats(1), output: io.outputFloats(0))
     }
 }

@@ -1,0 +1,82 @@
+import Testing
+import DLCore
+@testable import DLRuntime
+import _TestSupport
+
+/// int8 graphs (quantized activations) against integer arithmetic written out here:
+/// acc = Σ (x − zx)·w + b in int32, y = clamp(round_half_even(acc·sx·sw[c]/sy) + zy).
+@Suite struct Int8GraphTests {
+    func requantize(_ acc: Int32, _ multiplier: Float, _ zy: Int32, lo: Int32 = -128) -> Int8 {
+        let v = (Float(acc) * multiplier).rounded(.toNearestOrEven) + Float(zy)
+        return Int8(min(max(v, Float(lo)), 127))
+    }
+
+    @Test(arguments: [1, 4])
+    func denseReluAddAndPooling(batch: Int) throws {
+        let (k, n) = (6, 4)
+        var g = SeededGenerator(seed: 9)
+        let xq = QuantParams(scale: 0.05, zeroPoint: -3), yq = QuantParams(scale: 0.1, zeroPoint: 5)
+        let wScales: [Float] = [0.01, 0.02, 0.015, 0.03]
+        let weights = (0..<(n * k)).map { _ in Int8.random(in: -127...127, using: &g) }
+        let bias = (0..<n).map { _ in Int32.random(in: -500...500, using: &g) }
+        var graph = Graph()
+        let x = graph.addTensor(TensorDesc(name: "x", dtype: .int8, shape: Shape([-1, k]), quant: xq))
+        let w = graph.addTensor(TensorDesc(name: "w", dtype: .int8, shape: Shape([n, k]),
+                                           quant: QuantParams(scales: wScales, zeroPoints: [0, 0, 0, 0], axis: 0), kind: .constant))
+        let b = graph.addTensor(TensorDesc(name: "b", dtype: .int32, shape: Shape([n]), kind: .constant))
+        let d = graph.addTensor(TensorDesc(name: "d", dtype: .int8, shape: Shape([-1, n]), quant: yq))
+        let r = graph.addTensor(TensorDesc(name: "r", dtype: .int8, shape: Shape([-1, n]), quant: yq))
+        let sq = QuantParams(scale: 0.2, zeroPoint: 0)
+        let s = graph.addTensor(TensorDesc(name: "s", dtype: .int8, shape: Shape([-1, n]), quant: sq))
+        graph.nodes = [
+            Node(name: "fc", op: .dense, inputs: [x, w, b], outputs: [d], attributes: [Attribute("activation", .int(1))]),
+            Node(name: "relu", op: .relu, inputs: [d], outputs: [r]),
+            Node(name: "add", op: .add, inputs: [r, d], outputs: [s]),
+        ]
+        graph.inputs = [x]; graph.outputs = [s]
+        let model = try Model(graph: graph, constants: [w: weights.map { UInt8(bitPattern: $0) },
+                                                        b: bias.withUnsafeBytes { Array($0) }])
+        let session = try Session(model: model)
+        let input = (0..<(batch * k)).map { _ in Int8.random(in: -128...127, using: &g) }
+        var output = [Int8](repeating: 0, count: batch * n)
+        let dims: [Int64] = [Int64(batch), Int64(k)]
+        try input.withUnsafeBytes { xb in
+            try output.withUnsafeMutableBytes { yb in
+                try dims.withUnsafeBufferPointer { dp in
+                    try session.setInput(0, data: xb.baseAddress, byteCount: xb.count, dtype: .int8, rank: 2, dims: dp.baseAddress)
+                    try session.setOutput(0, data: yb.baseAddress, byteCount: yb.count)
+                    try session.run()
+                }
+            }
+        }
+        var expected = [Int8]()
+        for row in 0..<batch {
+            for c in 0..<n {
+                var acc = bias[c]
+                for p in 0..<k { acc += (Int32(input[row * k + p]) + 3) * Int32(weights[c * k + p]) }
+                let dq = requantize(acc, 0.05 * wScales[c] / 0.1, 5, lo: 5)   // fused relu: clamp at the zero point
+                let rq = max(dq, 5)                                           // relu keeps the parameters
+                // add: dequantize both (scale 0.1, zp 5), requantize to (0.2, 0)
+                let v = ((Float(rq) - 5) * 0.1 / 0.2 + (Float(dq) - 5) * 0.1 / 0.2).rounded(.toNearestOrEven)
+                expected.append(Int8(min(max(v, -128), 127)))
+            }
+        }
+        #expect(output == expected)
+    }
+
+    @Test func int8OpsWithoutAKernelAreRefusedAtLoad() {
+        var graph = Graph()
+        let q = QuantParams(scale: 0.1, zeroPoint: 0)
+        let x = graph.addTensor(TensorDesc(name: "x", dtype: .int8, shape: Shape([2, 3]), quant: q))
+        let y = graph.addTensor(TensorDesc(name: "y", dtype: .int8, shape: Shape([2, 3]), quant: q))
+        graph.nodes = [Node(name: "sig", op: .sigmoid, inputs: [x], outputs: [y])]
+        graph.inputs = [x]; graph.outputs = [y]
+        let error = #expect(throws: DLError.self) { _ = try Model(graph: graph, constants: [:]) }
+        #expect(error?.code == .unsupportedDType)
+        // Relu whose output parameters differ from its input's would need requantization.
+        graph.nodes[0].op = .relu
+        graph.tensors[y].quant = QuantParams(scale: 0.2, zeroPoint: 0)
+        let relu = #expect(throws: DLError.self) { _ = try Model(graph: graph, constants: [:]) }
+        #expect(relu?.code == .unsupported)
+    }
+}
