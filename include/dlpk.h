@@ -6,7 +6,7 @@
  *
  *     dlpk_model* model = NULL;
  *     dlpk_session* session = NULL;
- *     if (dlpk_model_open_file("mnist.dlpk", &model) != DLPK_OK ||
+ *     if (dlpk_model_open_file("mnist.dlpk", NULL, &model) != DLPK_OK ||
  *         dlpk_session_create(model, NULL, &session) != DLPK_OK) {
  *         fprintf(stderr, "%s\n", dlpk_last_error_message());
  *         ...
@@ -195,15 +195,31 @@ typedef struct dlpk_tensor_info {
 
 typedef struct dlpk_model dlpk_model;
 
+/** Options for opening a model. Initialize with dlpk_model_options_init(): the struct grows
+ *  at its end, and `size` tells the library which fields the caller knows. */
+typedef struct dlpk_model_options {
+    size_t size;                      /* sizeof(dlpk_model_options) */
+    int32_t verify_checksums;         /* 1 (default): check every weight blob's checksum at open */
+    int32_t dequantize_int8_weights;  /* 1 (default): int8 weights of float ops become f32 at open
+                                         (weights-only quantization); 0 keeps them int8, and a float
+                                         op without an int8-weight kernel is then refused */
+} dlpk_model_options;
+
+/*! dlpk_model_options_init() :
+ *  Fills `options` with the defaults. NULL is ignored. */
+DLPK_API void dlpk_model_options_init(dlpk_model_options* options);
+
 /*! dlpk_model_open_file() :
  *  Opens and validates the .dlpk file at `path`: header, checksums, graph structure,
  *  shapes, attributes, and that this build has a kernel for every node (otherwise
  *  DLPK_ERROR_UNSUPPORTED_OP naming the node). The file is mapped read-only; weights
  *  stored raw are used in place.
+ *  @param options NULL for the defaults.
  *  @return DLPK_OK and *out_model, or an error (then *out_model is NULL).
  *  Ownership: the caller frees *out_model with dlpk_model_free().
  *  Thread safety: safe from any thread. */
-DLPK_API dlpk_status dlpk_model_open_file(const char* path, dlpk_model** out_model);
+DLPK_API dlpk_status dlpk_model_open_file(const char* path, const dlpk_model_options* options,
+                                          dlpk_model** out_model);
 
 /** How dlpk_model_open_memory() treats the caller's bytes. */
 #define DLPK_MEMORY_COPY 0    /* the bytes are copied; the buffer may be freed after the call */
@@ -214,10 +230,12 @@ DLPK_API dlpk_status dlpk_model_open_file(const char* path, dlpk_model** out_mod
 /*! dlpk_model_open_memory() :
  *  Like dlpk_model_open_file(), from the `size` bytes of a .dlpk file at `data`.
  *  @param mode DLPK_MEMORY_COPY or DLPK_MEMORY_BORROW (see there).
+ *  @param options NULL for the defaults.
  *  @return DLPK_OK and *out_model, or an error (then *out_model is NULL).
  *  Ownership: the caller frees *out_model with dlpk_model_free(); `data` stays the
  *  caller's in both modes. Thread safety: safe from any thread. */
-DLPK_API dlpk_status dlpk_model_open_memory(const void* data, size_t size, int32_t mode, dlpk_model** out_model);
+DLPK_API dlpk_status dlpk_model_open_memory(const void* data, size_t size, int32_t mode,
+                                            const dlpk_model_options* options, dlpk_model** out_model);
 
 /*! dlpk_model_free() :
  *  Releases the caller's reference to `model` (NULL is accepted and ignored). Sessions

@@ -32,6 +32,27 @@ enum CLayout {
         out.storeBytes(of: UnsafePointer(p.std.baseAddress), toByteOffset: Preprocessing.std, as: UnsafePointer<Float>?.self)
     }
 
+    /// dlpk_model_options { size_t size; int32 verify_checksums; int32 dequantize_int8_weights; }
+    enum ModelOptionsLayout {
+        static let size = 0, verifyChecksums = 8, dequantizeInt8Weights = 12, stride = 16
+    }
+
+    /// The model options the caller passed (NULL: defaults), as (verify checksums, runtime options).
+    static func readModelOptions(_ p: UnsafeRawPointer?) throws(DLError) -> (verify: Bool, options: ModelOptions) {
+        var verify = true
+        var options = ModelOptions()
+        guard let p else { return (verify, options) }
+        let size = p.load(fromByteOffset: ModelOptionsLayout.size, as: Int.self)
+        guard size >= ModelOptionsLayout.verifyChecksums + 4 else {
+            throw DLError(.invalidArgument, "dlpk_model_options.size is \(size): initialize the options with dlpk_model_options_init()")
+        }
+        verify = p.load(fromByteOffset: ModelOptionsLayout.verifyChecksums, as: Int32.self) != 0
+        if size >= ModelOptionsLayout.dequantizeInt8Weights + 4 {
+            options.dequantizeInt8Weights = p.load(fromByteOffset: ModelOptionsLayout.dequantizeInt8Weights, as: Int32.self) != 0
+        }
+        return (verify, options)
+    }
+
     static func writeInfo(_ out: UnsafeMutableRawPointer, name: UnsafePointer<CChar>?, type: TensorType) {
         out.storeBytes(of: name, toByteOffset: TensorInfo.name, as: UnsafePointer<CChar>?.self)
         out.storeBytes(of: Int32(type.dtype.rawValue), toByteOffset: TensorInfo.dtype, as: Int32.self)

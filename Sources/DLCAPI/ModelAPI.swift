@@ -3,18 +3,28 @@ import DLRuntime
 
 // Models (include/dlpk.h, "Models").
 
+@_cdecl("dlpk_model_options_init")
+public func dlpk_model_options_init(_ options: UnsafeMutableRawPointer?) {
+    guard let options else { return }
+    options.storeBytes(of: CLayout.ModelOptionsLayout.stride, toByteOffset: CLayout.ModelOptionsLayout.size, as: Int.self)
+    options.storeBytes(of: Int32(1), toByteOffset: CLayout.ModelOptionsLayout.verifyChecksums, as: Int32.self)
+    options.storeBytes(of: Int32(1), toByteOffset: CLayout.ModelOptionsLayout.dequantizeInt8Weights, as: Int32.self)
+}
+
 @_cdecl("dlpk_model_open_file")
-public func dlpk_model_open_file(_ path: UnsafePointer<CChar>?, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func dlpk_model_open_file(_ path: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?,
+                                 _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     outModel?.pointee = nil
     return boundary { () throws(DLError) in
         let out = try required(outModel, "out_model", in: "dlpk_model_open_file")
         let path = String(cString: try required(path, "path", in: "dlpk_model_open_file"))
-        out.pointee = ModelHandle(try Model.open(path: path)).retainedPointer()
+        let (verify, modelOptions) = try CLayout.readModelOptions(options)
+        out.pointee = ModelHandle(try Model.open(path: path, verifyChecksums: verify, options: modelOptions)).retainedPointer()
     }
 }
 
 @_cdecl("dlpk_model_open_memory")
-public func dlpk_model_open_memory(_ data: UnsafeRawPointer?, _ size: Int, _ mode: Int32,
+public func dlpk_model_open_memory(_ data: UnsafeRawPointer?, _ size: Int, _ mode: Int32, _ options: UnsafeRawPointer?,
                                    _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     outModel?.pointee = nil
     return boundary { () throws(DLError) in
@@ -24,7 +34,9 @@ public func dlpk_model_open_memory(_ data: UnsafeRawPointer?, _ size: Int, _ mod
             throw DLError(.invalidArgument, "dlpk_model_open_memory: mode \(mode) is neither DLPK_MEMORY_COPY (0) nor DLPK_MEMORY_BORROW (1)")
         }
         guard size >= 0 else { throw DLError(.invalidArgument, "dlpk_model_open_memory: size \(UInt(bitPattern: size)) is too large") }
-        let model = try Model.load(UnsafeRawBufferPointer(start: data, count: size), borrow: mode == 1)
+        let (verify, modelOptions) = try CLayout.readModelOptions(options)
+        let model = try Model.load(UnsafeRawBufferPointer(start: data, count: size), borrow: mode == 1,
+                                   verifyChecksums: verify, options: modelOptions)
         out.pointee = ModelHandle(model).retainedPointer()
     }
 }

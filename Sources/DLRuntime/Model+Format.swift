@@ -13,15 +13,17 @@ extension Model {
     }
 
     /// Opens the `.dlpk` file at `path` (mapped read-only) and prepares it to run.
-    public static func open(path: String, options: ModelOptions = ModelOptions()) throws(DLError) -> Model {
-        try Model(try DLPKModel.open(path: path), options: options)
+    public static func open(path: String, verifyChecksums: Bool = true,
+                            options: ModelOptions = ModelOptions()) throws(DLError) -> Model {
+        try Model(try DLPKModel.open(path: path, options: ReadOptions(verifyChecksums: verifyChecksums)), options: options)
     }
 
     /// Reads a `.dlpk` file from memory: copied (`borrow` false) or used in place (`borrow`
     /// true: the bytes must stay valid and unchanged while the model lives).
-    public static func load(_ bytes: UnsafeRawBufferPointer, borrow: Bool,
+    public static func load(_ bytes: UnsafeRawBufferPointer, borrow: Bool, verifyChecksums: Bool = true,
                             options: ModelOptions = ModelOptions()) throws(DLError) -> Model {
-        if borrow { return try Model(try DLPKModel.load(borrowing: bytes), options: options) }
-        return try Model(try DLPKModel.load(bytes: [UInt8](bytes)), options: options)
+        let read = ReadOptions(verifyChecksums: verifyChecksums)
+        if borrow { return try Model(try DLPKModel.load(borrowing: bytes, options: read), options: options) }
+        return try Model(try DLPKModel.load(bytes: [UInt8](bytes), options: read), options: options)
     }
 }

@@ -120,6 +120,17 @@ import _TestSupport
         #expect(allClose(y[0], mlp.reference(x, batch: 2), rtol: 1e-4, atol: 1e-5))
     }
 
+    @Test func int8WeightsStayInt8WhenAskedAndThenHaveNoFloatKernel() throws {
+        var mlp = TestModels.MLP([4, 2])
+        let wi = mlp.graph.tensorIndex(named: "w0")!
+        mlp.graph.tensors[wi].dtype = .int8
+        mlp.graph.tensors[wi].quant = QuantParams(scale: 0.1, zeroPoint: 0)
+        mlp.constants[wi] = [UInt8](repeating: 3, count: 8)
+        let error = #expect(throws: DLError.self) { _ = try mlp.model(ModelOptions(dequantizeInt8Weights: false)) }
+        #expect(error?.code == .unsupportedDType)
+        _ = try mlp.model()
+    }
+
     @Test func cancelStopsTheNextRunOnce() throws {
         let mlp = TestModels.MLP([4, 4, 4])
         let session = try Session(model: try mlp.model())

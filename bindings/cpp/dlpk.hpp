@@ -59,14 +59,14 @@ class Model {
 public:
     static Model open(const std::string& path) {
         dlpk_model* m = nullptr;
-        detail::check(dlpk_model_open_file(path.c_str(), &m));
+        detail::check(dlpk_model_open_file(path.c_str(), nullptr, &m));
         return Model(m);
     }
 
     /// From the bytes of a .dlpk file, copied (the buffer may go away afterwards).
     static Model from_memory(const void* data, size_t size) {
         dlpk_model* m = nullptr;
-        detail::check(dlpk_model_open_memory(data, size, DLPK_MEMORY_COPY, &m));
+        detail::check(dlpk_model_open_memory(data, size, DLPK_MEMORY_COPY, nullptr, &m));
         return Model(m);
     }
 

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     dlpk_model* model = NULL;
-    dlpk_status s = dlpk_model_open_file(argv[1], &model);
+    dlpk_status s = dlpk_model_open_file(argv[1], NULL, &model);
     if (s != DLPK_OK) return fail("open", s);
     dlpk_session_options options;
     dlpk_session_options_init(&options);

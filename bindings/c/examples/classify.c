@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     printf("libdlpk %s (header %s)\n", dlpk_version_string(), DLPK_VERSION_STRING);
 
     dlpk_model* model = NULL;
-    dlpk_status s = dlpk_model_open_file(argv[1], &model);
+    dlpk_status s = dlpk_model_open_file(argv[1], NULL, &model);
     if (s != DLPK_OK) return fail("open", s);
     printf("model by %s %s, %zu labels\n", dlpk_model_producer(model), dlpk_model_producer_version(model),
            dlpk_model_label_count(model));

@@ -122,7 +122,7 @@ static dlpk_tensor f32_tensor(float* data, int batch, int features) {
 
 static dlpk_model* open_mlp(void) {
     dlpk_model* model = NULL;
-    if (dlpk_model_open_file(fixture("mlp.dlpk"), &model) != DLPK_OK) {
+    if (dlpk_model_open_file(fixture("mlp.dlpk"), NULL, &model) != DLPK_OK) {
         fprintf(stderr, "cannot open mlp.dlpk: %s\n", dlpk_last_error_message());
         return NULL;
     }
@@ -147,6 +147,7 @@ TEST(struct_layouts_match_the_library) {
     CHECK(sizeof(dlpk_session_options) == 16 && offsetof(dlpk_session_options, batch_size) == 12);
     CHECK(sizeof(dlpk_preprocessing) == 40 && offsetof(dlpk_preprocessing, mean_count) == 8);
     CHECK(offsetof(dlpk_preprocessing, mean) == 16 && offsetof(dlpk_preprocessing, std) == 32);
+    CHECK(sizeof(dlpk_model_options) == 16 && offsetof(dlpk_model_options, dequantize_int8_weights) == 12);
 }
 
 TEST(status_strings) {
@@ -160,14 +161,14 @@ TEST(status_strings) {
 
 TEST(open_errors_are_statuses_with_messages) {
     dlpk_model* model = (dlpk_model*)1;
-    CHECK_STATUS(dlpk_model_open_file("/nonexistent/model.dlpk", &model), DLPK_ERROR_FILE_NOT_FOUND);
+    CHECK_STATUS(dlpk_model_open_file("/nonexistent/model.dlpk", NULL, &model), DLPK_ERROR_FILE_NOT_FOUND);
     CHECK(model == NULL);
     CHECK(strstr(dlpk_last_error_message(), "/nonexistent/model.dlpk") != NULL);
-    CHECK_STATUS(dlpk_model_open_file(NULL, &model), DLPK_ERROR_NULL_POINTER);
-    CHECK_STATUS(dlpk_model_open_file(fixture("mlp.dlpk"), NULL), DLPK_ERROR_NULL_POINTER);
-    CHECK_STATUS(dlpk_model_open_file(fixture("mlp_weights.f32"), &model), DLPK_ERROR_BAD_MAGIC);
+    CHECK_STATUS(dlpk_model_open_file(NULL, NULL, &model), DLPK_ERROR_NULL_POINTER);
+    CHECK_STATUS(dlpk_model_open_file(fixture("mlp.dlpk"), NULL, NULL), DLPK_ERROR_NULL_POINTER);
+    CHECK_STATUS(dlpk_model_open_file(fixture("mlp_weights.f32"), NULL, &model), DLPK_ERROR_BAD_MAGIC);
 
-    dlpk_status s = dlpk_model_open_file(fixture("unsupported.dlpk"), &model);
+    dlpk_status s = dlpk_model_open_file(fixture("unsupported.dlpk"), NULL, &model);
     CHECK(s == DLPK_ERROR_UNSUPPORTED_OP);
     CHECK(strstr(dlpk_last_error_message(), "'matmul'") != NULL);
     CHECK(model == NULL);
@@ -176,12 +177,12 @@ TEST(open_errors_are_statuses_with_messages) {
     unsigned char* bytes = read_file(fixture("mlp.dlpk"), &size);
     CHECK(bytes != NULL);
     if (!bytes) return;
-    s = dlpk_model_open_memory(bytes, size / 2, DLPK_MEMORY_COPY, &model);
+    s = dlpk_model_open_memory(bytes, size / 2, DLPK_MEMORY_COPY, NULL, &model);
     CHECK(s >= 300 && s < 400); /* a model-file error: truncated, say */
-    CHECK_STATUS(dlpk_model_open_memory(bytes, size, 7, &model), DLPK_ERROR_INVALID_ARGUMENT);
-    CHECK_STATUS(dlpk_model_open_memory(NULL, size, DLPK_MEMORY_COPY, &model), DLPK_ERROR_NULL_POINTER);
+    CHECK_STATUS(dlpk_model_open_memory(bytes, size, 7, NULL, &model), DLPK_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(dlpk_model_open_memory(NULL, size, DLPK_MEMORY_COPY, NULL, &model), DLPK_ERROR_NULL_POINTER);
     bytes[size / 3] ^= 0x55; /* corrupt a byte inside the file: checksums catch it */
-    s = dlpk_model_open_memory(bytes, size, DLPK_MEMORY_BORROW, &model);
+    s = dlpk_model_open_memory(bytes, size, DLPK_MEMORY_BORROW, NULL, &model);
     CHECK(s >= 300 && s < 400);
     free(bytes);
 }
@@ -262,7 +263,7 @@ TEST(the_input_file_of_the_swift_tests_gives_the_reference) {
     CHECK(x != NULL && size == 3 * 64 * sizeof(float));
     if (!x) return;
     dlpk_model* models[2] = {open_mlp(), NULL};
-    CHECK_STATUS(dlpk_model_open_file(fixture("mlp_zstd.dlpk"), &models[1]), DLPK_OK);
+    CHECK_STATUS(dlpk_model_open_file(fixture("mlp_zstd.dlpk"), NULL, &models[1]), DLPK_OK);
     float y[2][30], expected[30];
     reference_mlp(x, 3, expected);
     for (int m = 0; m < 2; m++) {
@@ -458,7 +459,7 @@ TEST(memory_models_copy_or_borrow) {
         unsigned char* copy = malloc(size);
         memcpy(copy, bytes, size);
         dlpk_model* model = NULL;
-        CHECK_STATUS(dlpk_model_open_memory(copy, size, mode == 0 ? DLPK_MEMORY_COPY : DLPK_MEMORY_BORROW, &model), DLPK_OK);
+        CHECK_STATUS(dlpk_model_open_memory(copy, size, mode == 0 ? DLPK_MEMORY_COPY : DLPK_MEMORY_BORROW, NULL, &model), DLPK_OK);
         if (mode == 0) { memset(copy, 0, size); free(copy); copy = NULL; } /* copied: the buffer is ours again */
         dlpk_session* session = NULL;
         CHECK_STATUS(dlpk_session_create(model, NULL, &session), DLPK_OK);
@@ -470,6 +471,25 @@ TEST(memory_models_copy_or_borrow) {
         dlpk_session_free(session);
         free(copy);
     }
+    free(bytes);
+}
+
+TEST(model_options) {
+    size_t size = 0;
+    unsigned char* bytes = read_file(fixture("mlp.dlpk"), &size);
+    if (!bytes) { CHECK(0); return; }
+    dlpk_model_options options;
+    dlpk_model_options_init(&options);
+    CHECK(options.size == sizeof options && options.verify_checksums == 1 && options.dequantize_int8_weights == 1);
+    dlpk_model* model = NULL;
+    bytes[size - 100] ^= 0x01; /* a bit flipped inside the last weight blob */
+    CHECK_STATUS(dlpk_model_open_memory(bytes, size, DLPK_MEMORY_COPY, &options, &model), DLPK_ERROR_CHECKSUM_MISMATCH);
+    options.verify_checksums = 0;
+    CHECK_STATUS(dlpk_model_open_memory(bytes, size, DLPK_MEMORY_COPY, &options, &model), DLPK_OK);
+    dlpk_model_free(model);
+    options.size = 0;
+    CHECK_STATUS(dlpk_model_open_memory(bytes, size, DLPK_MEMORY_COPY, &options, &model), DLPK_ERROR_INVALID_ARGUMENT);
+    dlpk_model_options_init(NULL);
     free(bytes);
 }
 
@@ -537,14 +557,14 @@ TEST(threads_with_own_sessions_agree) {
 
 static void* fail_on_this_thread(void* arg) {
     dlpk_model* model = NULL;
-    dlpk_model_open_file("/nonexistent/other-thread.dlpk", &model);
+    dlpk_model_open_file("/nonexistent/other-thread.dlpk", NULL, &model);
     *(int*)arg = strstr(dlpk_last_error_message(), "other-thread") != NULL;
     return NULL;
 }
 
 TEST(error_messages_are_per_thread) {
     dlpk_model* model = NULL;
-    dlpk_model_open_file("/nonexistent/this-thread.dlpk", &model);
+    dlpk_model_open_file("/nonexistent/this-thread.dlpk", NULL, &model);
     int other_saw_its_own = 0;
     pthread_t thread;
     pthread_create(&thread, NULL, fail_on_this_thread, &other_saw_its_own);
@@ -569,7 +589,7 @@ TEST(open_run_free_cycles) {
         CHECK_STATUS(dlpk_session_run_alloc(session, &in, 1, &outputs, &count), DLPK_ERROR_SHAPE_MISMATCH);
         dlpk_session_free(session);
         dlpk_model_free(model);
-        CHECK_STATUS(dlpk_model_open_file(fixture("unsupported.dlpk"), &model), DLPK_ERROR_UNSUPPORTED_OP);
+        CHECK_STATUS(dlpk_model_open_file(fixture("unsupported.dlpk"), NULL, &model), DLPK_ERROR_UNSUPPORTED_OP);
     }
 }
 
@@ -593,6 +613,7 @@ static const struct test_case cases[] = {
     CASE(cancel_stops_one_run),
     CASE(cancel_from_another_thread),
     CASE(memory_models_copy_or_borrow),
+    CASE(model_options),
     CASE(free_functions_accept_null),
     CASE(threads_with_own_sessions_agree),
     CASE(error_messages_are_per_thread),

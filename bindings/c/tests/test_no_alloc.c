@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     snprintf(path, sizeof path, "%s/mlp.dlpk", argv[1]);
     dlpk_model* model = NULL;
     dlpk_session* session = NULL;
-    if (dlpk_model_open_file(path, &model) != DLPK_OK || dlpk_session_create(model, NULL, &session) != DLPK_OK) {
+    if (dlpk_model_open_file(path, NULL, &model) != DLPK_OK || dlpk_session_create(model, NULL, &session) != DLPK_OK) {
         fprintf(stderr, "setup: %s\n0 passed, 1 failed\n", dlpk_last_error_message());
         return 1;
     }

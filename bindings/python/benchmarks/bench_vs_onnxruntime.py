@@ -137,7 +137,7 @@ class Dlpk:
     def __init__(self, path):
         lib = ctypes.CDLL(path)
         lib.dlpk_last_error_message.restype = ctypes.c_char_p
-        lib.dlpk_model_open_file.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        lib.dlpk_model_open_file.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
         lib.dlpk_model_open_file.restype = ctypes.c_int32
         lib.dlpk_session_options_init.argtypes = [ctypes.POINTER(DlpkOptions)]
         lib.dlpk_session_create.argtypes = [ctypes.c_void_p, ctypes.POINTER(DlpkOptions), ctypes.POINTER(ctypes.c_void_p)]
@@ -156,7 +156,7 @@ class Dlpk:
     def session(self, model_path, batch, threads, x, out_shape):
         """Returns (run, output, close): run() runs once on x into the preallocated output."""
         model, session = ctypes.c_void_p(), ctypes.c_void_p()
-        self.check(self.lib.dlpk_model_open_file(model_path.encode(), ctypes.byref(model)), "open")
+        self.check(self.lib.dlpk_model_open_file(model_path.encode(), None, ctypes.byref(model)), "open")
         options = DlpkOptions()
         self.lib.dlpk_session_options_init(ctypes.byref(options))
         options.num_threads, options.batch_size = threads, batch
