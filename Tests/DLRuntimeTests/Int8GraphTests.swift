@@ -1,5 +1,6 @@
 import Testing
 import DLCore
+import DLKernels
 @testable import DLRuntime
 import _TestSupport
 
@@ -78,5 +79,49 @@ import _TestSupport
         graph.tensors[y].quant = QuantParams(scale: 0.2, zeroPoint: 0)
         let relu = #expect(throws: DLError.self) { _ = try Model(graph: graph, constants: [:]) }
         #expect(relu?.code == .unsupported)
+    }
+}
+
+@Suite struct Int8ConvGraphTests {
+    /// int8 conv (stride 2, pad 1, 2 groups, relu6) through the runtime equals the reference
+    /// int8 convolution of DLKernels with the same quantization.
+    @Test func convMatchesTheReferenceKernel() throws {
+        var g = SeededGenerator(seed: 21)
+        let xq = QuantParams(scale: 0.04, zeroPoint: 7), yq = QuantParams(scale: 0.05, zeroPoint: -20)
+        let scales: [Float] = (0..<4).map { _ in Float.random(in: 0.005...0.02, using: &g) }
+        var graph = Graph()
+        let x = graph.addTensor(TensorDesc(name: "x", dtype: .int8, shape: Shape([-1, 4, 7, 7]), quant: xq))
+        let w = graph.addTensor(TensorDesc(name: "w", dtype: .int8, shape: Shape([4, 2, 3, 3]),
+                                           quant: QuantParams(scales: scales, zeroPoints: [0, 0, 0, 0], axis: 0), kind: .constant))
+        let b = graph.addTensor(TensorDesc(name: "b", dtype: .int32, shape: Shape([4]), kind: .constant))
+        let y = graph.addTensor(TensorDesc(name: "y", dtype: .int8, shape: Shape([-1, 4, 4, 4]), quant: yq))
+        graph.nodes = [Node(name: "conv", op: .conv2d, inputs: [x, w, b], outputs: [y], attributes: [
+            Attribute("strides", .ints([2, 2])), Attribute("pads", .ints([1, 1, 1, 1])), Attribute("group", .int(2)),
+            Attribute("activation", .int(2))])]
+        graph.inputs = [x]; graph.outputs = [y]
+        let weights = (0..<72).map { _ in Int8.random(in: -127...127, using: &g) }
+        let bias = (0..<4).map { _ in Int32.random(in: -300...300, using: &g) }
+        let model = try Model(graph: graph, constants: [w: weights.map { UInt8(bitPattern: $0) }, b: bias.withUnsafeBytes { Array($0) }])
+        let batch = 2
+        let input = (0..<(batch * 196)).map { _ in Int8.random(in: -128...127, using: &g) }
+        var output = [Int8](repeating: 0, count: batch * 64)
+        let session = try Session(model: model)
+        let dims: [Int64] = [Int64(batch), 4, 7, 7]
+        try input.withUnsafeBytes { xb in try output.withUnsafeMutableBytes { yb in try dims.withUnsafeBufferPointer { d in
+            try session.setInput(0, data: xb.baseAddress, byteCount: xb.count, dtype: .int8, rank: 4, dims: d.baseAddress)
+            try session.setOutput(0, data: yb.baseAddress, byteCount: yb.count)
+            try session.run()
+        } } }
+
+        let params = Conv2DParams(batch: batch, inChannels: 4, inHeight: 7, inWidth: 7, outChannels: 4, kernelHeight: 3,
+                                  kernelWidth: 3, strides: (2, 2), pads: (1, 1, 1, 1), groups: 2)
+        let six = Int32((6 / Float(0.05)).rounded(.toNearestOrEven))
+        let q = Conv2DInt8Quantization(inputZeroPoint: 7, outputZeroPoint: -20, outputMin: -20, outputMax: Int8(min(127, -20 + six)))
+        let multipliers = Conv2DInt8Quantization.multipliers(inputScale: 0.04, weightScales: scales, outputScale: 0.05)
+        var expected = [Int8](repeating: 0, count: batch * 64)
+        expected.withUnsafeMutableBufferPointer { e in
+            Conv2DInt8.reference(params, q, input: input, weight: weights, bias: bias, multipliers: multipliers, output: e.baseAddress!)
+        }
+        #expect(output == expected)
     }
 }
