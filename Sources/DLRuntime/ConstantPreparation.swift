@@ -1,4 +1,5 @@
 import DLCore
+import DLKernels
 
 /// Turns a constant's stored bytes into what the kernels read: borrowed in place when the
 /// dtype is computed on directly and the bytes are aligned, converted to f32 otherwise
@@ -27,8 +28,7 @@ enum ConstantPreparation {
             let out = allocateFloats(count)
             for i in 0..<count {
                 let bits = base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
-                out[i] = tensor.dtype == .float16 ? Float(Float16(bitPattern: bits))
-                                                  : Float(bitPattern: UInt32(bits) << 16)
+                out[i] = tensor.dtype == .float16 ? Quantize.float(fromFloat16Bits: bits) : Quantize.float(fromBFloat16Bits: bits)
             }
             return Prepared(pointer: UnsafeRawPointer(out), dtype: .float32, owned: UnsafeMutableRawPointer(out))
         case .int8 where dequantize:
@@ -36,7 +36,14 @@ enum ConstantPreparation {
                 throw DLError(.invalidModel, "int8 constant '\(tensor.name)' has no quantization parameters")
             }
             let out = allocateFloats(count)
-            dequantizeInt8(base.assumingMemoryBound(to: Int8.self), count: count, shape: tensor.shape, quant: quant, into: out)
+            do throws(DLError) {
+                try Quantize.dequantize(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Int8.self), count: count),
+                                        shape: tensor.shape, params: quant,
+                                        into: UnsafeMutableBufferPointer(start: out, count: count))
+            } catch {
+                UnsafeMutableRawPointer(out).deallocate()
+                throw DLError(error.code, "constant '\(tensor.name)': \(error.message)")
+            }
             return Prepared(pointer: UnsafeRawPointer(out), dtype: .float32, owned: UnsafeMutableRawPointer(out))
         case .int4:
             throw DLError(.unsupportedDType, "constant '\(tensor.name)' is int4, which this runtime does not compute on yet")
@@ -76,21 +83,5 @@ enum ConstantPreparation {
     private static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
         UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
-    }
-
-    /// real = (q - zero_point) × scale, per tensor or per channel along `quant.axis`.
-    /// TODO: use the shared quantizer in DLKernels once it lands.
-    private static func dequantizeInt8(_ q: UnsafePointer<Int8>, count: Int, shape: Shape, quant: QuantParams,
-                                       into out: UnsafeMutablePointer<Float>) {
-        var inner = 1
-        var channels = 1
-        if let axis = quant.axis {
-            channels = shape[axis]
-            for d in shape.dims[(axis + 1)...] { inner *= d }
-        }
-        for i in 0..<count {
-            let c = quant.axis == nil ? 0 : (i / inner) % channels
-            out[i] = Float(Int32(q[i]) - quant.zeroPoints[c]) * quant.scales[c]
-        }
     }
 }

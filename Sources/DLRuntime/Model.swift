@@ -16,6 +16,8 @@ public final class Model: @unchecked Sendable {
     public let types: [TensorType]
     /// One pointer per tensor: the constant's bytes in the execution dtype, nil for activations.
     let constants: [UnsafeRawPointer?]
+    /// Weights packed for the GEMM kernels at load, by node index.
+    let packed: PackedWeights
     /// Buffers this model allocated (converted or copied constants); freed with the model.
     private let owned: [UnsafeMutableRawPointer]
     /// Keeps whatever the constant bytes borrow from (a mapped file) alive as long as the model.
@@ -67,6 +69,7 @@ public final class Model: @unchecked Sendable {
         self.executionGraph = execution
         self.types = types
         self.constants = pointers
+        self.packed = PackedWeights(graph: execution, types: types, constants: pointers)
         self.owned = owned
         self.keepAlive = keepAlive
         // A trial plan with every dynamic dimension at 1 finds unsupported ops and

@@ -15,6 +15,8 @@ enum OpRegistry {
     /// and the model's constant pointers (for kernels that inspect weights).
     struct Context {
         let node: Node
+        /// The node's index in the graph (for per-node state of the model, such as packed weights).
+        let nodeIndex: Int
         let inputs: [TensorType?]
         let outputs: [TensorType]
         let model: Model
@@ -95,6 +97,7 @@ enum OpRegistry {
         case .concat: return try ConcatKernel.prepare(context)
         case .transpose: return try TransposeKernel.prepare(context)
         case .gather: return try GatherKernel.prepare(context)
+        case .quantize, .dequantize: return try QuantizeKernel.prepare(context)
         default:
             throw context.fail(.unsupportedOp, "op \(op.name) (code \(op.rawValue)) has no kernel in this build of libdlpk")
         }

@@ -78,7 +78,7 @@ struct Plan {
             for t in node.inputs { inputTypes.append(t == Node.absent ? nil : types[t]) }
             var outputTypes = [TensorType]()
             for t in node.outputs { outputTypes.append(t == Node.absent ? TensorType(.float32, Shape([0])) : types[t]) }
-            let context = OpRegistry.Context(node: node, inputs: inputTypes, outputs: outputTypes, model: model)
+            let context = OpRegistry.Context(node: node, nodeIndex: n, inputs: inputTypes, outputs: outputTypes, model: model)
             var prepared = try OpRegistry.prepare(context)
             if case .view = prepared.kernel {
                 let out = node.outputs[0], source = root[node.inputs[0]]

@@ -24,6 +24,8 @@ enum Kernel {
     case conv2d(Conv2DKernel)
     /// int8 conv2d, and int8 dense as a 1×1 convolution.
     case quantizedConv(QuantizedConvKernel)
+    case quantizedDense(QuantizedDenseKernel)
+    case quantize(QuantizeKernel)
     case pool(PoolKernel)
     case unary(UnaryKernel)
     case binary(BinaryKernel)
@@ -85,6 +87,8 @@ extension Kernel {
         case .matMul(let k): k.run(io)
         case .conv2d(let k): k.run(io)
         case .quantizedConv(let k): k.run(io)
+        case .quantizedDense(let k): k.run(io)
+        case .quantize(let k): try k.run(io)
         case .pool(let k): k.run(io)
         case .unary(let k): k.run(io)
         case .binary(let k): k.run(io)

@@ -125,3 +125,49 @@ import _TestSupport
         #expect(output == expected)
     }
 }
+
+@Suite struct QuantizedPipelineTests {
+    /// f32 x → Quantize → int8 dense (per-channel weights, relu) → Dequantize → f32 y, the way a
+    /// converted QDQ model runs; the reference is the quantization arithmetic written out.
+    @Test(arguments: [1, 3])
+    func floatInFloatOut(batch: Int) throws {
+        let (k, n) = (5, 3)
+        var g = SeededGenerator(seed: 33)
+        let xq = QuantParams(scale: 0.02, zeroPoint: 10), yq = QuantParams(scale: 0.03, zeroPoint: -100)
+        let wScales: [Float] = [0.01, 0.004, 0.02]
+        let weights = (0..<(n * k)).map { _ in Int8.random(in: -127...127, using: &g) }
+        let bias: [Int32] = [40, -700, 123]
+        var graph = Graph()
+        let x = graph.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([-1, k])))
+        let xi = graph.addTensor(TensorDesc(name: "xi", dtype: .int8, shape: Shape([-1, k]), quant: xq))
+        let w = graph.addTensor(TensorDesc(name: "w", dtype: .int8, shape: Shape([n, k]),
+                                           quant: QuantParams(scales: wScales, zeroPoints: [0, 0, 0], axis: 0), kind: .constant))
+        let b = graph.addTensor(TensorDesc(name: "b", dtype: .int32, shape: Shape([n]), kind: .constant))
+        let yi = graph.addTensor(TensorDesc(name: "yi", dtype: .int8, shape: Shape([-1, n]), quant: yq))
+        let y = graph.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([-1, n])))
+        graph.nodes = [
+            Node(name: "q", op: .quantize, inputs: [x], outputs: [xi]),
+            Node(name: "fc", op: .dense, inputs: [xi, w, b], outputs: [yi], attributes: [Attribute("activation", .int(1))]),
+            Node(name: "dq", op: .dequantize, inputs: [yi], outputs: [y]),
+        ]
+        graph.inputs = [x]; graph.outputs = [y]
+        let model = try Model(graph: graph, constants: [w: weights.map { UInt8(bitPattern: $0) }, b: bias.withUnsafeBytes { Array($0) }])
+        let input = (0..<(batch * k)).map { _ in Float.random(in: -3...3, using: &g) }
+        let out = try Session(model: model).run([input], shapes: [Shape([batch, k])])[0]
+        var expected = [Float]()
+        for r in 0..<batch {
+            let q = (0..<k).map { p -> Int32 in
+                let v = (input[r * k + p] / 0.02).rounded(.toNearestOrEven) + 10
+                return Int32(min(max(v, -128), 127))
+            }
+            for c in 0..<n {
+                var acc = bias[c]
+                for p in 0..<k { acc += (q[p] - 10) * Int32(weights[c * k + p]) }
+                let v = (Float(acc) * (0.02 * wScales[c] / 0.03)).rounded(.toNearestOrEven) + -100
+                let yq8 = Int32(min(max(v, -100), 127))          // relu: clamp at the zero point
+                expected.append(Float(yq8 + 100) * 0.03)
+            }
+        }
+        #expect(out == expected)
+    }
+}

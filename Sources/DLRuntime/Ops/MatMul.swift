@@ -11,6 +11,8 @@ struct MatMulKernel {
     var k: Int
     /// B is one matrix shared by every batch entry.
     var sharedB: Bool
+    /// B packed at model load (a constant 2-D B).
+    var packed: Gemm.PackedMatrix?
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
         try c.requireFloat32()
@@ -20,7 +22,8 @@ struct MatMulKernel {
         let k = aDims[aDims.count - 1], n = bDims[bDims.count - 1]
         if bDims.count == 2 {
             let m = (a.shape.elementCount ?? 0) / max(k, 1)
-            return OpRegistry.Prepared(kernel: .matMul(MatMulKernel(batches: 1, m: m, n: n, k: k, sharedB: true)))
+            return OpRegistry.Prepared(kernel: .matMul(MatMulKernel(batches: 1, m: m, n: n, k: k, sharedB: true,
+                                                                    packed: c.model.packed.float[c.nodeIndex])))
         }
         guard aDims.count == bDims.count, Array(aDims.dropLast(2)) == Array(bDims.dropLast(2)) else {
             throw c.fail(.unsupportedOp, "MatMul with broadcast batch dimensions \(a.shape) x \(b.shape) has no kernel yet")
@@ -28,11 +31,15 @@ struct MatMulKernel {
         var batches = 1
         for d in aDims.dropLast(2) { batches *= d }
         return OpRegistry.Prepared(kernel: .matMul(MatMulKernel(batches: batches, m: aDims[aDims.count - 2], n: n, k: k,
-                                                                sharedB: false)))
+                                                                sharedB: false, packed: nil)))
     }
 
     func run(_ io: StepIO) {
         let a = io.floats(0), b = io.floats(1), y = io.outputFloats(0)
+        if let packed {
+            packed.multiply(m: m, a: a, lda: k, c: y, ldc: n, threads: io.threads)
+            return
+        }
         for i in 0..<batches {
             Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
                        a: a + i * m * k, lda: k, b: sharedB ? b : b + i * k * n, ldb: n,
