@@ -28,28 +28,23 @@ struct DenseKernel {
 
     func run(_ io: StepIO) {
         let y = io.outputFloats(0)
+        // The bias goes in as the initial C (beta 1): no second pass over the output.
+        var beta: Float = 0
+        if let bias = io.optionalFloats(2) {
+            for row in 0..<m { (y + row * n).update(from: bias, count: n) }
+            beta = 1
+        }
         if let packed {
-            packed.multiply(m: m, a: io.floats(0), lda: k, c: y, ldc: n, threads: io.threads)
+            packed.multiply(m: m, a: io.floats(0), lda: k, beta: beta, c: y, ldc: n, threads: io.threads)
         } else {
             Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
                        a: io.floats(0), lda: k, b: io.floats(1), ldb: k,
-                       beta: 0, c: y, ldc: n, threads: io.threads)
+                       beta: beta, c: y, ldc: n, threads: io.threads)
         }
-        let bias = io.optionalInput(2)?.assumingMemoryBound(to: Float.self)
-        if bias == nil && activation == .none { return }
-        // Epilogue: bias and activation in one pass over the output while it is in cache.
-        for row in 0..<m {
-            let out = y + row * n
-            for j in 0..<n {
-                var v = out[j]
-                if let bias { v += bias[j] }
-                switch activation {
-                case .none: break
-                case .relu: v = max(v, 0)
-                case .relu6: v = min(max(v, 0), 6)
-                }
-                out[j] = v
-            }
+        switch activation {
+        case .none: break
+        case .relu: Relu.forward(y, y, count: m * n)
+        case .relu6: Clip.forward(y, y, count: m * n, lower: 0, upper: 6)
         }
     }
 }

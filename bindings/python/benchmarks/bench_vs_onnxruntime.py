@@ -37,11 +37,14 @@ def _init(name, array):
     return numpy_helper.from_array(np.ascontiguousarray(array, dtype=np.float32), name)
 
 
-def mlp(sizes, seed):
+def mlp(sizes, seed, weights=None):
+    """Gemm+Relu layers; `weights` (w0, b0, w1, b1, ...) or seeded random ones."""
     rng = np.random.default_rng(seed)
     nodes, inits, x = [], [], "x"
     for layer, (k, n) in enumerate(zip(sizes, sizes[1:])):
-        inits += [_init(f"w{layer}", rng.uniform(-1, 1, (n, k)) / np.sqrt(k)), _init(f"b{layer}", rng.uniform(-0.1, 0.1, n))]
+        w = weights[2 * layer] if weights else rng.uniform(-1, 1, (n, k)) / np.sqrt(k)
+        b = weights[2 * layer + 1] if weights else rng.uniform(-0.1, 0.1, n)
+        inits += [_init(f"w{layer}", w), _init(f"b{layer}", b)]
         last = layer == len(sizes) - 2
         y = "y" if last else f"h{layer}"
         nodes.append(helper.make_node("Gemm", [x, f"w{layer}", f"b{layer}"], [y if last else y + "_pre"], transB=1))
@@ -90,6 +93,18 @@ def lstm(seed, seq=20, features=32, hidden=64):
     graph = helper.make_graph(nodes, "lstm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, "N", features])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])], inits)
     return graph, lambda batch: (seq, batch, features)
+
+
+def fixture_mlp(directory):
+    """The MLP 64-128-64-10 the Swift tests write (mlp.dlpk) with its raw weights
+    (mlp_weights.f32: w0 b0 w1 b1 w2 b2): the same weights as ONNX, no converter needed."""
+    sizes = [64, 128, 64, 10]
+    raw = np.fromfile(os.path.join(directory, "mlp_weights.f32"), dtype=np.float32)
+    weights, at = [], 0
+    for k, n in zip(sizes, sizes[1:]):
+        weights += [raw[at:at + n * k].reshape(n, k), raw[at + n * k:at + n * k + n]]
+        at += n * k + n
+    return mlp(sizes, 0, weights)
 
 
 MODELS = {
@@ -203,22 +218,30 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--precisions", default="fp32,int8")
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--fixture-dir", help="also time the Swift tests' mlp.dlpk (fixture_mlp) in this directory")
     args = parser.parse_args()
 
     dlpk = Dlpk(args.lib)
     work = tempfile.mkdtemp(prefix="dlpk-bench-")
     rows = []
-    for name in args.models.split(","):
-        graph, input_shape = MODELS[name]()
+    names = [n for n in args.models.split(",") if n]
+    if args.fixture_dir:
+        names.insert(0, "fixture")
+    for name in names:
+        graph, input_shape = fixture_mlp(args.fixture_dir) if name == "fixture" else MODELS[name]()
         fp32 = os.path.join(work, f"{name}.onnx")
         save_onnx(graph, fp32)
-        for precision in args.precisions.split(","):
+        for precision in (["fp32"] if name == "fixture" else args.precisions.split(",")):
             onnx_path = fp32
             if precision == "int8":
                 onnx_path = os.path.join(work, f"{name}_int8.onnx")
                 quantize_int8(fp32, onnx_path, input_shape)
             dlpk_path = onnx_path.replace(".onnx", ".dlpk")
-            convert = subprocess.run([args.dlpack, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
+            if name == "fixture":
+                dlpk_path = os.path.join(args.fixture_dir, "mlp.dlpk")
+                convert = subprocess.CompletedProcess([], 0, "", "")
+            else:
+                convert = subprocess.run([args.dlpack, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
             for batch in (1, 64):
                 x = np.random.default_rng(batch).uniform(-1, 1, input_shape(batch)).astype(np.float32)
                 options = ort.SessionOptions()
