@@ -61,7 +61,8 @@ import _TestSupport
         #expect(allClose(out, expected, rtol: 1e-4, atol: 1e-6))
     }
 
-    /// x [seq 3, ?, 2] -> LSTM hidden 3 -> Y_h [1, ?, 3] -> reshape [?, 3] ; Y unused (absent).
+    /// x [seq 3, ?, 2] -> LSTM hidden 3 -> Y_h [1, ?, 3] -> reshape [?, 3]; Y absent (graphs built in
+    /// memory may leave an output out; files always name every output).
     @Test func lstmLastHiddenState() throws {
         let (seq, batch, input, hidden) = (3, 2, 2, 3)
         var g = Graph()

@@ -218,6 +218,9 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--precisions", default="fp32,int8")
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--swift-export", action="store_true",
+                        help="write the fp32 .dlpk files with the Swift format writer (swift test --filter "
+                             "BenchmarkModelTests) from the numpy weights, instead of `dlpack convert`")
     parser.add_argument("--fixture-dir", help="also time the Swift tests' mlp.dlpk (fixture_mlp) in this directory")
     args = parser.parse_args()
 
@@ -225,6 +228,23 @@ def main():
     work = tempfile.mkdtemp(prefix="dlpk-bench-")
     rows = []
     names = [n for n in args.models.split(",") if n]
+    exported = set()
+    if args.swift_export:
+        # The weights of each ONNX model as raw f32 files named like its initializers, then the
+        # Swift tests build the same graphs from them and write DIR/<model>.dlpk.
+        for name in names:
+            graph, _ = MODELS[name]()
+            os.makedirs(os.path.join(work, name), exist_ok=True)
+            for init in graph.initializer:
+                array = numpy_helper.to_array(init)
+                if array.dtype == np.float32:
+                    array.tofile(os.path.join(work, name, init.name + ".f32"))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        result = subprocess.run(["swift", "test", "--filter", "BenchmarkModelTests"], cwd=root, capture_output=True,
+                                text=True, env=dict(os.environ, DLPK_BENCH_DIR=work))
+        if result.returncode != 0:
+            sys.exit("swift export failed:\n" + result.stdout[-2000:] + result.stderr[-2000:])
+        exported = set(names)
     if args.fixture_dir:
         names.insert(0, "fixture")
     for name in names:
@@ -239,6 +259,8 @@ def main():
             dlpk_path = onnx_path.replace(".onnx", ".dlpk")
             if name == "fixture":
                 dlpk_path = os.path.join(args.fixture_dir, "mlp.dlpk")
+                convert = subprocess.CompletedProcess([], 0, "", "")
+            elif name in exported and precision == "fp32":
                 convert = subprocess.CompletedProcess([], 0, "", "")
             else:
                 convert = subprocess.run([args.dlpack, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
