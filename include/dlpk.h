@@ -174,7 +174,7 @@ DLPK_API size_t dlpk_dtype_size(dlpk_dtype dtype);
  *  - As an output: the caller sets `data` and `size` (the buffer's capacity in
  *    bytes); the run writes the elements there and fills `dtype`, `rank` and `dims`. */
 typedef struct dlpk_tensor {
-    void* data;                    /* the elements */
+    void* data;                    /* the elements, aligned to the element size */
     size_t size;                   /* bytes available at data */
     dlpk_dtype dtype;              /* DLPK_DTYPE_* */
     int32_t rank;                  /* number of dims used, 0...DLPK_MAX_RANK */
@@ -360,7 +360,8 @@ DLPK_API void dlpk_session_free(dlpk_session* session);
  *          DLPK_ERROR_BUFFER_TOO_SMALL if an input's or output's `size` is too small
  *          (the outputs' dtype, rank and dims are then filled in, so the caller can
  *          size the buffers and retry);
- *          DLPK_ERROR_NULL_POINTER, DLPK_ERROR_INVALID_ARGUMENT (wrong counts);
+ *          DLPK_ERROR_NULL_POINTER, DLPK_ERROR_INVALID_ARGUMENT (wrong counts, data not
+ *          aligned to its element size);
  *          DLPK_ERROR_CANCELLED after dlpk_session_cancel() (outputs are then undefined).
  *  Performance: with the same input shapes as the previous run, nothing is allocated.
  *  Thread safety: one run per session at a time; sessions are independent. */

@@ -144,6 +144,9 @@ public final class Session: @unchecked Sendable {
         }
         for d in 0..<rank where pendingShapes[i].dims[d] != Int(dims![d]) { pendingShapes[i].dims[d] = Int(dims![d]) }
         guard data != nil || byteCount == 0 else { throw DLError(.nullPointer, "input \(i) '\(name)': data is NULL") }
+        if let data, Int(bitPattern: data) % dtype.byteSize != 0 {
+            throw DLError(.invalidArgument, "input \(i) '\(name)': data is not aligned to its \(dtype.byteSize)-byte elements")
+        }
         inputData[i] = data ?? UnsafeRawPointer(arena)
         inputCapacity[i] = byteCount
     }
@@ -189,6 +192,9 @@ public final class Session: @unchecked Sendable {
         }
         for i in outputData.indices where outputCapacity[i] < plan.outputBytes[i] {
             throw DLError(.bufferTooSmall, "output \(i) '\(model.outputName(i))' \(outputType(i)) needs \(plan.outputBytes[i]) bytes, the buffer has \(outputCapacity[i])")
+        }
+        for i in outputData.indices where Int(bitPattern: outputData[i]) % outputType(i).dtype.byteSize != 0 {
+            throw DLError(.invalidArgument, "output \(i) '\(model.outputName(i))': data is not aligned to its \(outputType(i).dtype.byteSize)-byte elements")
         }
         bindPointers()
         let threads = options.threads

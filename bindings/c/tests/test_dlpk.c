@@ -305,6 +305,11 @@ TEST(misuse_of_run_gives_statuses) {
     bad.data = NULL;
     CHECK_STATUS(dlpk_session_run(session, &bad, 1, &out, 1), DLPK_ERROR_NULL_POINTER);
     bad = in;
+    bad.data = (char*)x + 1;
+    bad.size -= 4;
+    CHECK_STATUS(dlpk_session_run(session, &bad, 1, &out, 1), DLPK_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(dlpk_last_error_message(), "aligned") != NULL);
+    bad = in;
     bad.size -= 4;
     CHECK_STATUS(dlpk_session_run(session, &bad, 1, &out, 1), DLPK_ERROR_BUFFER_TOO_SMALL);
     CHECK_STATUS(dlpk_session_run(session, &in, 2, &out, 1), DLPK_ERROR_INVALID_ARGUMENT);
