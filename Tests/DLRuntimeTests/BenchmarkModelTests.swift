@@ -82,6 +82,7 @@ import _TestSupport
     @Test func benchmarkModelsBuildLoadAndRun() throws {
         let dir = ProcessInfo.processInfo.environment["DLPK_BENCH_DIR"]
         for (name, build, input) in Self.models {
+            if let dir, !FileManager.default.fileExists(atPath: "\(dir)/\(name)") { continue }
             var seed: UInt64 = 1
             var builder = Builder { tensor, count in
                 if let dir {
@@ -104,5 +105,85 @@ import _TestSupport
                     .write(to: "\(dir)/\(name).dlpk", options: WriteOptions(encoding: .raw))
             }
         }
+    }
+
+    /// One quantized dense layer as onnxruntime's QDQ quantizer made it.
+    struct Int8Layer {
+        var inScale: Float, inZeroPoint: Int32, outScale: Float, outZeroPoint: Int32
+        var n: Int, k: Int
+        var weights: [Int8], weightScales: [Float], bias: [Int32]
+    }
+
+    /// x f32 → Quantize → int8 dense layers → Dequantize → y f32. A ReLU that the quantizer
+    /// absorbed is the clamp at an output zero point of -128.
+    static func int8MLP(_ layers: [Int8Layer]) -> (Graph, [Int: [UInt8]]) {
+        var g = Graph()
+        var constants = [Int: [UInt8]]()
+        let first = layers[0]
+        let x = g.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([-1, first.k])))
+        var h = g.addTensor(TensorDesc(name: "xq", dtype: .int8, shape: Shape([-1, first.k]),
+                                       quant: QuantParams(scale: first.inScale, zeroPoint: first.inZeroPoint)))
+        g.nodes.append(Node(name: "quantize", op: .quantize, inputs: [x], outputs: [h]))
+        for (l, layer) in layers.enumerated() {
+            let w = g.addTensor(TensorDesc(name: "w\(l)", dtype: .int8, shape: Shape([layer.n, layer.k]),
+                                           quant: QuantParams(scales: layer.weightScales,
+                                                              zeroPoints: [Int32](repeating: 0, count: layer.n), axis: 0),
+                                           kind: .constant))
+            let b = g.addTensor(TensorDesc(name: "b\(l)", dtype: .int32, shape: Shape([layer.n]), kind: .constant))
+            constants[w] = layer.weights.map { UInt8(bitPattern: $0) }
+            constants[b] = layer.bias.withUnsafeBytes { Array($0) }
+            let y = g.addTensor(TensorDesc(name: "h\(l)", dtype: .int8, shape: Shape([-1, layer.n]),
+                                           quant: QuantParams(scale: layer.outScale, zeroPoint: layer.outZeroPoint)))
+            g.nodes.append(Node(name: "dense\(l)", op: .dense, inputs: [h, w, b], outputs: [y]))
+            h = y
+        }
+        let y = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([-1, layers.last!.n])))
+        g.nodes.append(Node(name: "dequantize", op: .dequantize, inputs: [h], outputs: [y]))
+        g.inputs = [x]; g.outputs = [y]
+        return (g, constants)
+    }
+
+    static func readInt8Layers(_ dir: String) throws -> [Int8Layer] {
+        var layers = [Int8Layer]()
+        func raw<T>(_ name: String, _ type: T.Type) throws -> [T] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name)"))
+            return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        }
+        var l = 0
+        while FileManager.default.fileExists(atPath: "\(dir)/layer\(l).txt") {
+            let fields = try String(contentsOfFile: "\(dir)/layer\(l).txt", encoding: .utf8).split(separator: " ")
+                .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard fields.count == 6, let inScale = Float(fields[0]), let inZp = Int32(fields[1]), let outScale = Float(fields[2]),
+                  let outZp = Int32(fields[3]), let n = Int(fields[4]), let k = Int(fields[5]) else {
+                throw DLError(.invalidData, "\(dir)/layer\(l).txt: cannot parse \(fields)")
+            }
+            layers.append(Int8Layer(inScale: inScale, inZeroPoint: inZp, outScale: outScale, outZeroPoint: outZp, n: n, k: k,
+                                    weights: try raw("w\(l).i8", Int8.self), weightScales: try raw("ws\(l).f32", Float.self),
+                                    bias: try raw("b\(l).i32", Int32.self)))
+            l += 1
+        }
+        return layers
+    }
+
+    @Test func int8MLPsBuildLoadAndRun() throws {
+        if let dir = ProcessInfo.processInfo.environment["DLPK_BENCH_DIR"] {
+            for name in ["mlp_small", "mlp_large"] where FileManager.default.fileExists(atPath: "\(dir)/\(name)_int8/layer0.txt") {
+                let (graph, constants) = Self.int8MLP(try Self.readInt8Layers("\(dir)/\(name)_int8"))
+                _ = try Model(graph: graph, constants: constants)
+                try DLPKModel(graph: graph, constants: constants).write(to: "\(dir)/\(name)_int8.dlpk", options: WriteOptions(encoding: .raw))
+            }
+            return
+        }
+        var g = SeededGenerator(seed: 4)
+        let layers = [(8, 16), (16, 4)].map { (k, n) in
+            Int8Layer(inScale: 0.05, inZeroPoint: -128, outScale: 0.1, outZeroPoint: -128, n: n, k: k,
+                      weights: (0..<(n * k)).map { _ in Int8.random(in: -127...127, using: &g) },
+                      weightScales: [Float](repeating: 0.01, count: n), bias: [Int32](repeating: 7, count: n))
+        }
+        let (graph, constants) = Self.int8MLP(layers)
+        let y = try Session(model: try Model(graph: graph, constants: constants))
+            .run([TestModels.randomFloats(16, seed: 3, scale: 5)], shapes: [Shape([2, 8])])
+        // Outputs are dequantized int8 values ≥ the zero point: multiples of 0.1 in [0, 25.5].
+        #expect(y[0].count == 8 && y[0].allSatisfy { $0 >= 0 && $0 <= 25.5 && abs(($0 / 0.1).rounded() * 0.1 - $0) < 1e-4 })
     }
 }

@@ -137,6 +137,35 @@ def quantize_int8(fp32_path, int8_path, input_shape):
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
 
 
+def export_int8_mlp(int8_path, directory):
+    """The quantized layers of onnxruntime's QDQ MLP, for BenchmarkModelTests to rebuild as an
+    int8 .dlpk with exactly onnxruntime's integers and scales: per layer, layer<l>.txt holds
+    "in_scale in_zp out_scale out_zp n k" and w<l>.i8 / ws<l>.f32 / b<l>.i32 the weights."""
+    model = onnx.load(int8_path)
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
+    consumers = {}
+    for n in model.graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    os.makedirs(directory, exist_ok=True)
+    gemms = [n for n in model.graph.node if n.op_type == "Gemm"]
+    for layer, gemm in enumerate(gemms):
+        a, w, b = (producer[i] for i in gemm.input)
+        q_out = consumers[gemm.output[0]][0]
+        if q_out.op_type != "QuantizeLinear" or any(n.op_type != "DequantizeLinear" for n in (a, w, b)):
+            raise RuntimeError(f"unexpected QDQ pattern around {gemm.name}")
+        weights, bias = inits[w.input[0]], inits[b.input[0]]
+        n, k = weights.shape
+        with open(os.path.join(directory, f"layer{layer}.txt"), "w") as f:
+            f.write(f"{float(inits[a.input[1]])!r} {int(inits[a.input[2]])} "
+                    f"{float(inits[q_out.input[1]])!r} {int(inits[q_out.input[2]])} {n} {k}\n")
+        weights.astype(np.int8).tofile(os.path.join(directory, f"w{layer}.i8"))
+        inits[w.input[1]].astype(np.float32).tofile(os.path.join(directory, f"ws{layer}.f32"))
+        bias.astype(np.int32).tofile(os.path.join(directory, f"b{layer}.i32"))
+    return len(gemms)
+
+
 # ---------------------------------------------------------------- libdlpk through ctypes
 
 class DlpkTensor(ctypes.Structure):
@@ -231,14 +260,19 @@ def main():
     exported = set()
     if args.swift_export:
         # The weights of each ONNX model as raw f32 files named like its initializers, then the
-        # Swift tests build the same graphs from them and write DIR/<model>.dlpk.
+        # Swift tests build the same graphs from them and write DIR/<model>.dlpk. The int8 MLPs
+        # are rebuilt from onnxruntime's own quantized integers and scales (DIR/<model>_int8.dlpk).
         for name in names:
-            graph, _ = MODELS[name]()
+            graph, input_shape = MODELS[name]()
             os.makedirs(os.path.join(work, name), exist_ok=True)
             for init in graph.initializer:
                 array = numpy_helper.to_array(init)
                 if array.dtype == np.float32:
                     array.tofile(os.path.join(work, name, init.name + ".f32"))
+            if name.startswith("mlp") and "int8" in args.precisions:
+                save_onnx(graph, os.path.join(work, f"{name}.onnx"))
+                quantize_int8(os.path.join(work, f"{name}.onnx"), os.path.join(work, f"{name}_int8.onnx"), input_shape)
+                export_int8_mlp(os.path.join(work, f"{name}_int8.onnx"), os.path.join(work, f"{name}_int8"))
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         result = subprocess.run(["swift", "test", "--filter", "BenchmarkModelTests"], cwd=root, capture_output=True,
                                 text=True, env=dict(os.environ, DLPK_BENCH_DIR=work))
@@ -255,12 +289,13 @@ def main():
             onnx_path = fp32
             if precision == "int8":
                 onnx_path = os.path.join(work, f"{name}_int8.onnx")
-                quantize_int8(fp32, onnx_path, input_shape)
+                if not os.path.exists(onnx_path):
+                    quantize_int8(fp32, onnx_path, input_shape)
             dlpk_path = onnx_path.replace(".onnx", ".dlpk")
             if name == "fixture":
                 dlpk_path = os.path.join(args.fixture_dir, "mlp.dlpk")
                 convert = subprocess.CompletedProcess([], 0, "", "")
-            elif name in exported and precision == "fp32":
+            elif name in exported and (precision == "fp32" or os.path.exists(dlpk_path)):
                 convert = subprocess.CompletedProcess([], 0, "", "")
             else:
                 convert = subprocess.run([args.dlpack, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
