@@ -224,8 +224,12 @@ private struct Rule {
     func windowOutput(_ size: Int, kernel: Int, stride: Int, dilation: Int, padBegin: Int, padEnd: Int,
                       ceilMode: Bool = false) -> Int? {
         if size < 0 { return Shape.dynamic }
-        let span = dilation * (kernel - 1) + 1
-        let padded = size + padBegin + padEnd
+        // Sizes come from files and callers: overflow means the window cannot fit.
+        let (stretch, o1) = dilation.multipliedReportingOverflow(by: kernel - 1)
+        let (padded1, o2) = size.addingReportingOverflow(padBegin)
+        let (padded, o3) = padded1.addingReportingOverflow(padEnd)
+        guard !o1, !o2, !o3, stretch < Int.max / 2, padded < Int.max / 2 else { return nil }
+        let span = stretch + 1
         guard padded >= span else { return nil }
         var out = ceilMode ? (padded - span + stride - 1) / stride + 1 : (padded - span) / stride + 1
         // ONNX: with ceil_mode the last window must start inside the input or the begin padding.
@@ -390,7 +394,7 @@ private struct Rule {
         let hidden = node.int("hidden_size", default: r.shape[2])
         let direction = node.int("direction", default: 0)
         let layout = node.int("layout", default: 0)
-        guard hidden >= 1 else { throw fail("hidden_size \(hidden) must be positive") }
+        guard hidden >= 1, hidden <= 1 << 24 else { throw fail("hidden_size \(hidden) must be 1...\(1 << 24)") }
         guard (0...2).contains(direction) else { throw fail("direction \(direction) must be 0, 1 or 2") }
         guard layout == 0 || layout == 1 else { throw fail("layout \(layout) must be 0 or 1") }
         let directions = direction == 2 ? 2 : 1

@@ -30,12 +30,15 @@ import _TestSupport
 
     @Test func randomGraphsNeverTrap() {
         var g = SeededGenerator(seed: 2026)
-        var loaded = 0, ran = 0
+        var loaded = 0, ran = 0, ranInt8 = 0
         for _ in 0..<10000 {
             var graph = Graph()
             var constants = [Int: [UInt8]]()
             let dtypes: [DType] = [.float32, .float32, .float32, .int32, .int64, .int8, .float16]
-            let x = graph.addTensor(TensorDesc(name: "x", dtype: .float32, shape: randomShape(&g, dynamic: true)))
+            // A third of the graphs take int8 input (quantized activations), the rest f32.
+            let int8Input = Int.random(in: 0..<3, using: &g) == 0
+            let x = graph.addTensor(TensorDesc(name: "x", dtype: int8Input ? .int8 : .float32, shape: randomShape(&g, dynamic: true),
+                                               quant: int8Input ? QuantParams(scale: 0.05, zeroPoint: Int32.random(in: -128...127, using: &g)) : nil))
             graph.inputs = [x]
             var available = [x]
             for n in 0..<Int.random(in: 1...3, using: &g) {
@@ -51,6 +54,7 @@ import _TestSupport
                         let shape = Bool.random(using: &g) ? randomShape(&g, dynamic: false)
                             : Bool.random(using: &g) ? xShape.resolvingDynamic(with: 1) : Shape(Array(xShape.dims.suffix(1)))
                         let quant: QuantParams? = dtype == .int8 ? QuantParams(scale: 0.1, zeroPoint: 0) : nil
+                        _ = quant
                         let c = graph.addTensor(TensorDesc(name: "c\(graph.tensors.count)", dtype: dtype, shape: shape,
                                                            quant: quant, kind: .constant))
                         let count = dtype.storageBytes(count: shape.elementCount ?? 0) ?? 0
@@ -88,17 +92,44 @@ import _TestSupport
                 }
                 graph = inferred
             }
+            // int8 activations carry quantization parameters (kernels without them are refused).
+            for i in graph.tensors.indices where graph.tensors[i].dtype == .int8 && graph.tensors[i].quant == nil {
+                graph.tensors[i].quant = QuantParams(scale: [0.02, 0.1, 0.5].randomElement(using: &g)!,
+                                                     zeroPoint: Int32.random(in: -128...127, using: &g))
+            }
             guard let model = try? Model(graph: graph, constants: constants) else { continue }
             loaded += 1
             for batch in [1, 3] {
                 guard let session = try? Session(model: model, options: SessionOptions(batchSize: batch)) else { continue }
                 let shape = graph.tensors[x].shape.resolvingDynamic(with: batch)
-                let input = (0..<(shape.elementCount ?? 0)).map { _ in Float.random(in: -2...2, using: &g) }
-                if (try? session.run([input], shapes: [shape])) != nil { ran += 1 }
+                let count = shape.elementCount ?? 0
+                if int8Input {
+                    let input = (0..<count).map { _ in Int8.random(in: -128...127, using: &g) }
+                    let dims = shape.dims.map { Int64($0) }
+                    var outputs = [[UInt8]]()
+                    guard (try? session.prepareForBoundInputs()) != nil else { continue }
+                    let ok: Bool = input.withUnsafeBytes { xb in
+                        dims.withUnsafeBufferPointer { d in
+                            guard (try? session.setInput(0, data: xb.baseAddress ?? UnsafeRawPointer(bitPattern: 64), byteCount: xb.count,
+                                                         dtype: .int8, rank: dims.count, dims: d.baseAddress)) != nil,
+                                  (try? session.prepareForBoundInputs()) != nil else { return false }
+                            let t = session.outputType(0)
+                            outputs = [[UInt8](repeating: 0, count: max(t.dtype.storageBytes(count: t.shape.elementCount ?? 0) ?? 0, 8))]
+                            return outputs[0].withUnsafeMutableBytes { yb in
+                                (try? session.setOutput(0, data: yb.baseAddress, byteCount: yb.count)) != nil && (try? session.run()) != nil
+                            }
+                        }
+                    }
+                    if ok { ran += 1; ranInt8 += 1 }
+                } else {
+                    let input = (0..<count).map { _ in Float.random(in: -2...2, using: &g) }
+                    if (try? session.run([input], shapes: [shape])) != nil { ran += 1 }
+                }
             }
         }
         // The generator must reach the executor often enough to mean something.
         #expect(loaded > 100)
         #expect(ran > 150)
+        #expect(ranInt8 > 20)
     }
 }
