@@ -133,6 +133,9 @@ typedef int32_t dlpk_status;
 #define DLPK_ERROR_CANCELLED 500
 #define DLPK_ERROR_OUT_OF_MEMORY 501
 #define DLPK_ERROR_INTERNAL 502
+/* 6xx: training and data (not returned by the runtime; shared with the dlpack tools) */
+#define DLPK_ERROR_NUMERICAL 600
+#define DLPK_ERROR_INVALID_DATA 601
 
 /*! dlpk_status_string() :
  *  @return a short constant description of `status` ("ok", "shape mismatch", ...),

@@ -34,11 +34,11 @@ import DLFormat
     @Test func statusCodesAreDLErrorCodes() throws {
         let header = try Self.defines("DLPK_ERROR_")
         // Spelled differently in C: the I/O and internal codes.
-        let renames = ["IO_ERROR": "IO", "INTERNAL_ERROR": "INTERNAL", "UNSUPPORTED_D_TYPE": "UNSUPPORTED_DTYPE"]
+        let renames = ["IO_ERROR": "IO", "INTERNAL_ERROR": "INTERNAL", "UNSUPPORTED_D_TYPE": "UNSUPPORTED_DTYPE", "NUMERICAL_ERROR": "NUMERICAL"]
         let codes: [DLErrorCode] = [.invalidArgument, .nullPointer, .shapeMismatch, .dtypeMismatch, .bufferTooSmall, .notFound,
                                     .fileNotFound, .ioError, .badMagic, .unsupportedVersion, .truncated, .checksumMismatch,
                                     .invalidModel, .limitExceeded, .decompressionFailed, .unsupportedOp, .unsupportedDType,
-                                    .unsupported, .cancelled, .outOfMemory, .internalError]
+                                    .unsupported, .cancelled, .outOfMemory, .internalError, .numericalError, .invalidData]
         for code in codes {
             var name = Self.snake("\(code)")
             name = renames[name] ?? name
