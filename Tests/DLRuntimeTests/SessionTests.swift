@@ -14,6 +14,15 @@ import _TestSupport
         #expect(allClose(y[0], mlp.reference(x, batch: batch), rtol: 1e-4, atol: 1e-5))
     }
 
+    @Test func twoThreadsAgreeWithOne() throws {
+        let mlp = TestModels.MLP([256, 256, 64], seed: 3)
+        let x = TestModels.randomFloats(32 * 256, seed: 4)
+        let one = try Session(model: try mlp.model()).run([x], shapes: [Shape([32, 256])])
+        let two = try Session(model: try mlp.model(), options: SessionOptions(threads: 2)).run([x], shapes: [Shape([32, 256])])
+        #expect(allClose(two[0], one[0], rtol: 1e-5, atol: 1e-5))
+        #expect(allClose(one[0], mlp.reference(x, batch: 32), rtol: 1e-4, atol: 1e-4))
+    }
+
     @Test func batchChangesReplanAndBackGiveSameResults() throws {
         let mlp = TestModels.MLP([8, 16, 4])
         let session = try Session(model: try mlp.model(), options: SessionOptions(batchSize: 2))
