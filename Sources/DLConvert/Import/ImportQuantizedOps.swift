@@ -1,0 +1,140 @@
+import DLCore
+
+/// QuantizeLinear, DequantizeLinear, QLinearMatMul, QLinearConv, MatMulInteger.
+/// In the `.dlpk` graph quantization is a property of tensors: an int8/uint8 tensor
+/// carries its scale and zero point, and an op on such tensors runs the int8 kernel.
+extension ImportContext {
+    /// Scale and zero point from constant inputs `scaleInput` and `zeroInput` (per tensor,
+    /// or per channel along `axis` of a tensor of rank `rank`).
+    func quantParams(_ node: OnnxNode, scale scaleInput: Int, zeroPoint zeroInput: Int, axis: Int64?, rank: Int?) throws(DLError) -> (QuantParams, OnnxElementType?) {
+        guard let scale = constant(node, scaleInput), scale.type.isFloatingPoint else {
+            throw DLError(.unsupported, "\(node.label): the scale must be a constant")
+        }
+        var zeroType: OnnxElementType? = nil
+        var zeros = [Int32](repeating: 0, count: scale.count)
+        if hasInput(node, zeroInput) {
+            guard let zp = constant(node, zeroInput), zp.count == scale.count else {
+                throw DLError(.unsupported, "\(node.label): the zero point must be a constant with one value per scale")
+            }
+            zeroType = zp.type
+            zeros = zp.int64Values.map { Int32(truncatingIfNeeded: $0) }
+        }
+        if node.int("block_size", default: 0) != 0 { throw DLError(.unsupported, "\(node.label): blocked quantization") }
+        var params = QuantParams(scales: scale.floatValues, zeroPoints: zeros)
+        if scale.count > 1 {
+            guard let rank else { throw DLError(.unsupported, "\(node.label): per-channel parameters need the tensor's rank") }
+            params.axis = try normalizeAxis(axis ?? 1, rank: rank, node)
+        }
+        for s in params.scales where !(s > 0 && s.isFinite) {
+            throw DLError(.invalidModel, "\(node.label): scale \(s) is not a finite positive number")
+        }
+        return (params, zeroType)
+    }
+
+    /// Attaches quantization parameters to a tensor; a tensor can have only one set.
+    mutating func attachQuant(_ tensor: Int, _ params: QuantParams, _ node: OnnxNode) throws(DLError) {
+        if let existing = graph.tensors[tensor].quant, existing != params {
+            throw DLError(.unsupported, "\(node.label): '\(graph.tensors[tensor].name)' is used with two different quantizations")
+        }
+        guard graph.tensors[tensor].dtype.isQuantizedInteger || graph.tensors[tensor].dtype == .int32 else {
+            throw DLError(.dtypeMismatch, "\(node.label): '\(graph.tensors[tensor].name)' is \(graph.tensors[tensor].dtype.name), not a quantized integer")
+        }
+        graph.tensors[tensor].quant = params
+    }
+
+    mutating func importQuantizeLinear(_ node: OnnxNode) throws(DLError) {
+        let x = try tensor(node, 0)
+        let (params, zeroType) = try quantParams(node, scale: 1, zeroPoint: 2, axis: node.int("axis"), rank: rank(x))
+        var type = zeroType ?? .uint8
+        if let requested = node.int("output_dtype"), requested != 0, let t = OnnxElementType(rawValue: Int32(requested)) { type = t }
+        guard type == .int8 || type == .uint8 else { throw DLError(.unsupportedDType, "\(node.label): quantizing to \(type.name)") }
+        if node.int("saturate", default: 1) == 0 { throw DLError(.unsupported, "\(node.label): saturate = 0") }
+        let out = addActivation(node.outputs[0], dtype: type.storageType, shape: shape(x))
+        graph.tensors[out].dtype = type.storageType
+        graph.tensors[out].quant = params
+        emit(node.name, .quantize, [x], [out])
+    }
+
+    mutating func importDequantizeLinear(_ node: OnnxNode) throws(DLError) {
+        var x: Int
+        if let host = constant(node, 0) {
+            // A quantized weight: its own constant tensor, so that its parameters are its own.
+            x = addConstant(host, name: node.inputs[0])
+        } else {
+            x = try tensor(node, 0)
+        }
+        let (params, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: node.int("axis"), rank: rank(x))
+        try attachQuant(x, params, node)
+        emitSimple(node, .dequantize, inputs: [x], dtypeFrom: nil)
+        if let out = graph.nodes.last?.outputs.first { graph.tensors[out].dtype = .float32 }
+    }
+
+    /// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): an int8 MatMul
+    /// (a Dense when b is a 2-D constant).
+    mutating func importQLinearMatMul(_ node: OnnxNode) throws(DLError) {
+        let a = try tensor(node, 0)
+        try attachQuant(a, try quantParams(node, scale: 1, zeroPoint: 2, axis: -1, rank: rank(a)).0, node)
+        var b: Int, op = OpCode.matMul
+        if let host = constant(node, 3), host.dims.count == 2 {
+            var (params, _) = try quantParams(node, scale: 4, zeroPoint: 5, axis: 1, rank: 2)
+            if params.axis != nil { params.axis = 0 }
+            b = addConstant(HostOps.transpose(host, perm: [1, 0]), name: node.inputs[3], quant: params)
+            op = .dense
+        } else {
+            b = try tensor(node, 3)
+            try attachQuant(b, try quantParams(node, scale: 4, zeroPoint: 5, axis: -1, rank: rank(b)).0, node)
+        }
+        let (yParams, yType) = try quantParams(node, scale: 6, zeroPoint: 7, axis: nil, rank: nil)
+        let out = addActivation(node.outputs[0], dtype: (yType ?? .uint8).storageType)
+        graph.tensors[out].quant = yParams
+        emit(node.name, op, op == .dense ? [a, b, Node.absent] : [a, b], [out])
+    }
+
+    /// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): an int8 Conv2D
+    /// whose int32 bias has scale x_scale · w_scale.
+    mutating func importQLinearConv(_ node: OnnxNode) throws(DLError) {
+        let x = try tensor(node, 0), w = try tensor(node, 3)
+        let (xParams, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: nil, rank: rank(x))
+        try attachQuant(x, xParams, node)
+        let (wParams, _) = try quantParams(node, scale: 4, zeroPoint: 5, axis: 0, rank: rank(w))
+        try attachQuant(w, wParams, node)
+        var bias = Node.absent
+        if hasInput(node, 8) {
+            bias = try tensor(node, 8)
+            let scales = wParams.scales.map { $0 * xParams.scales[0] }
+            try attachQuant(bias, QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: scales.count),
+                                              axis: scales.count > 1 ? 0 : nil), node)
+        }
+        guard let wShape = shape(w), wShape.rank == 4 else { throw DLError(.unsupported, "\(node.label): only 2-D convolution is imported") }
+        let strides = try pair(node, "strides"), dilations = try pair(node, "dilations")
+        let pads = try resolvePads(node, input: x, kernel: [wShape[2], wShape[3]], strides: strides, dilations: dilations)
+        let (yParams, yType) = try quantParams(node, scale: 6, zeroPoint: 7, axis: nil, rank: nil)
+        let out = addActivation(node.outputs[0], dtype: (yType ?? .uint8).storageType)
+        graph.tensors[out].quant = yParams
+        emit(node.name, .conv2d, [x, w, bias], [out], [
+            Attribute("strides", .ints(strides.map { Int64($0) })), Attribute("pads", .ints(pads)),
+            Attribute("dilations", .ints(dilations.map { Int64($0) })), Attribute("group", .int(node.int("group", default: 1))),
+            Attribute("activation", .int(0)),
+        ])
+    }
+
+    /// MatMulInteger(A, B, a_zp?, b_zp?) -> int32 (A - a_zp)(B - b_zp): a MatMul on
+    /// quantized tensors with scale 1, whose int32 output has scale 1 and zero point 0.
+    mutating func importMatMulInteger(_ node: OnnxNode) throws(DLError) {
+        let a = try tensor(node, 0), b = try tensor(node, 1)
+        for (t, zpInput) in [(a, 2), (b, 3)] {
+            var zero: Int32 = 0
+            if hasInput(node, zpInput) {
+                guard let zp = constant(node, zpInput), zp.count == 1 else {
+                    throw DLError(.unsupported, "\(node.label): zero points must be constant scalars (per-row/column zero points are not imported)")
+                }
+                zero = Int32(zp.int64(at: 0))
+            }
+            try attachQuant(t, QuantParams(scale: 1, zeroPoint: zero), node)
+        }
+        let out = addActivation(node.outputs[0], dtype: .int32)
+        graph.tensors[out].dtype = .int32
+        graph.tensors[out].quant = QuantParams(scale: 1, zeroPoint: 0)
+        emit(node.name, .matMul, [a, b], [out])
+    }
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX models and numpy references DLConvertTests reads.
+
+Run from this directory after changing it: python3 make_fixtures.py
+(needs onnx and numpy; the outputs are committed so that `swift test` needs neither).
+"""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(7)
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(model, name):
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(here, name))
+
+
+def f32(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# Gemm with transB, alpha, beta and a [N] bias: folds into Dense(W = alpha * B, bias = beta * C).
+b = f32(4, 3)
+c = f32(4)
+g = helper.make_graph(
+    [helper.make_node("Gemm", ["x", "B", "C"], ["y"], name="fc", transB=1, alpha=0.5, beta=2.0)],
+    "gemm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+    [numpy_helper.from_array(b, "B"), numpy_helper.from_array(c, "C")])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "gemm_transb.onnx")
+np.save(os.path.join(here, "gemm_transb_weight.npy"), 0.5 * b)
+np.save(os.path.join(here, "gemm_transb_bias.npy"), 2.0 * c)
+
+# Conv -> BatchNormalization -> Relu: BN folds into the conv, Relu fuses.
+w = f32(2, 3, 3, 3)
+wb = f32(2)
+gamma, beta, mean = f32(2), f32(2), f32(2)
+var = np.abs(f32(2)) + 0.5
+eps = 1e-3
+g = helper.make_graph(
+    [helper.make_node("Conv", ["x", "W", "WB"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+     helper.make_node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n"], name="bn", epsilon=eps),
+     helper.make_node("Relu", ["n"], ["y"], name="relu")],
+    "convbn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 8, 8])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2, 8, 8])],
+    [numpy_helper.from_array(a, n) for a, n in [(w, "W"), (wb, "WB"), (gamma, "gamma"), (beta, "beta"), (mean, "mean"), (var, "var")]])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "conv_bn_relu.onnx")
+s = gamma / np.sqrt(var + eps)
+np.save(os.path.join(here, "conv_bn_relu_weight.npy"), (w * s[:, None, None, None]).astype(np.float32))
+np.save(os.path.join(here, "conv_bn_relu_bias.npy"), ((wb - mean) * s + beta).astype(np.float32))
+
+# x.view(x.size(0), -1) as exporters write it: Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+g = helper.make_graph(
+    [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+     helper.make_node("Constant", [], ["zero"], name="k0", value=numpy_helper.from_array(np.array(0, np.int64))),
+     helper.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+     helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="unsqueeze"),
+     helper.make_node("Concat", ["n1", "minus1"], ["shape2"], name="concat", axis=0),
+     helper.make_node("Reshape", ["x", "shape2"], ["y"], name="reshape")],
+    "flatten", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3, 4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 24])],
+    [numpy_helper.from_array(np.array([0], np.int64), "axes"), numpy_helper.from_array(np.array([-1], np.int64), "minus1")])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "shape_subgraph.onnx")
+
+# Ops dlpack does not import, twice, plus a custom domain: one error lists all three.
+g = helper.make_graph(
+    [helper.make_node("Relu", ["x"], ["a"], name="ok"),
+     helper.make_node("Erf", ["a"], ["b"], name="erf1"),
+     helper.make_node("Sin", ["b"], ["c"], name="sin1"),
+     helper.make_node("Fancy", ["c"], ["y"], name="custom", domain="com.example")],
+    "unsupported", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)]), "unsupported.onnx")
+
+# Softmax at opset 11 over axis 1 of a rank-3 tensor: normalizes over axes 1 and 2 together.
+g = helper.make_graph(
+    [helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
+    "softmax11", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 4])])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), "softmax_opset11.onnx")
+
+# The same float tensor three ways: raw_data, float_data, and external data next to the model.
+t = f32(3, 5)
+raw = numpy_helper.from_array(t, "raw")
+typed = helper.make_tensor("typed", TensorProto.FLOAT, t.shape, t.flatten().tolist())
+external = numpy_helper.from_array(t, "external")
+with open(os.path.join(here, "weights.bin"), "wb") as f:
+    f.write(b"\0" * 16 + t.tobytes())
+external.ClearField("raw_data")
+external.data_location = TensorProto.EXTERNAL
+for k, v in [("location", "weights.bin"), ("offset", "16"), ("length", str(t.nbytes))]:
+    e = external.external_data.add()
+    e.key, e.value = k, v
+g = helper.make_graph(
+    [helper.make_node("Add", ["x", "raw"], ["a"], name="add1"), helper.make_node("Add", ["a", "typed"], ["b"], name="add2"),
+     helper.make_node("Add", ["b", "external"], ["y"], name="add3")],
+    "storage", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 5])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 5])], [raw, typed, external])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "tensor_storage.onnx"))
+np.save(os.path.join(here, "tensor_storage_values.npy"), t)
+# The same model pointing outside its directory: must be refused.
+escape = onnx.load(os.path.join(here, "tensor_storage.onnx"), load_external_data=False)
+for init in escape.graph.initializer:
+    for e in init.external_data:
+        if e.key == "location":
+            e.value = "../../../etc/passwd"
+onnx.save(escape, os.path.join(here, "external_escape.onnx"))
+
+# numpy files of several dtypes for the .npy reader.
+np.save(os.path.join(here, "npy_f32.npy"), np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7)
+np.save(os.path.join(here, "npy_i64.npy"), np.array([[-3, 5], [7, 1 << 40]], dtype=np.int64))
+np.save(os.path.join(here, "npy_u8_scalar.npy"), np.array(200, dtype=np.uint8))
+print("fixtures written")
