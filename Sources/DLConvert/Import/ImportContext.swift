@@ -16,6 +16,9 @@ enum ImportedValue {
     case constant(HostTensor)
     /// A 1-D (or scalar, `scalar`) int64 shape value whose entries may be dynamic.
     case shape([SymbolicDim], scalar: Bool)
+    /// ConstantOfShape of a shape known only at run time (a recurrent layer's zero
+    /// initial state sized by the batch): `value` (one element) repeated over `dims`.
+    case filled(HostTensor, dims: [SymbolicDim])
 }
 
 /// The state of one import: the graph being built and what each ONNX name means.
@@ -64,6 +67,8 @@ struct ImportContext {
         switch v {
         case .tensor(let t): return t
         case .constant(let host): return materialize(host, name: name)
+        case .filled:
+            throw DLError(.unsupported, "\(node.label) reads '\(name)', a ConstantOfShape whose shape is known only at run time (dlpack folds it only into a recurrent layer's initial state)")
         case .shape:
             guard let host = constant(node, i) else {
                 throw DLError(.unsupported, "node '\(node.name)' (\(node.opType)) uses the dynamic shape value '\(name)' as data; only Reshape can take a shape computed at run time")
@@ -121,6 +126,7 @@ struct ImportContext {
         case .tensor(let t)?: return rank(t)
         case .constant(let h)?: return h.dims.count
         case .shape(_, let scalar)?: return scalar ? 0 : 1
+        case .filled(_, let dims)?: return dims.count
         case nil: return nil
         }
     }

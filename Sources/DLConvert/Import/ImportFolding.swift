@@ -52,6 +52,7 @@ extension ImportContext {
         switch value(node, 0) {
         case .constant(let h)?: dims = h.dims.map { .known(Int64($0)) }
         case .shape(let d, let scalar)?: dims = scalar ? [] : [.known(Int64(d.count))]
+        case .filled(_, let d)?: dims = d
         case .tensor(let t)?:
             guard let s = shape(t) else {
                 throw DLError(.unsupported, "\(node.label): the shape of '\(node.inputs[0])' is not known at conversion time (run onnx shape inference on the model first)")
@@ -104,6 +105,11 @@ extension ImportContext {
             guard steps == [1] else { return false }
             s = min(max(s, 0), n); e = min(max(e, 0), n)
             result = (s < e ? Array(first[Int(s)..<Int(e)]) : [], false)
+        case "ConstantOfShape":
+            var fill = HostTensor(floats: [0], dims: [1])
+            if case .tensor(let t)? = node.attributes["value"] { fill = t }
+            values[node.outputs[0]] = .filled(fill, dims: first)
+            return true
         case "Add", "Sub", "Mul", "Div":
             guard let (second, secondScalar) = dims(1) else { return false }
             let n = max(first.count, second.count)

@@ -24,7 +24,11 @@ extension ImportContext {
         }
         let inputCount = node.opType == "LSTM" ? 7 : 6
         var inputs: [Int] = []
-        for i in 0..<inputCount { inputs.append(try tensor(node, i)) }
+        for i in 0..<inputCount {
+            // Zero initial states (often ConstantOfShape sized by the batch) are the default: leave them out.
+            if i >= 5, isZeros(node, i) { inputs.append(Node.absent); continue }
+            inputs.append(try tensor(node, i))
+        }
         var attributes = [Attribute("hidden_size", .int(hidden)), Attribute("direction", .int(direction)),
                           Attribute("layout", .int(node.int("layout", default: 0)))]
         if node.opType == "GRU" { attributes.append(Attribute("linear_before_reset", .int(node.int("linear_before_reset", default: 0)))) }
@@ -36,5 +40,13 @@ extension ImportContext {
         }
         let op: OpCode = node.opType == "LSTM" ? .lstm : node.opType == "GRU" ? .gru : .rnn
         emit(node.name, op, inputs, outputs, attributes)
+    }
+
+    private func isZeros(_ node: OnnxNode, _ i: Int) -> Bool {
+        switch value(node, i) {
+        case .filled(let v, _)?: return v.count >= 1 && v.double(at: 0) == 0
+        case .constant(let t)?: return (0..<t.count).allSatisfy { t.double(at: $0) == 0 }
+        default: return false
+        }
     }
 }
