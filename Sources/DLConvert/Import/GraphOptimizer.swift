@@ -3,12 +3,13 @@ import DLCore
 /// Rewrites on the imported graph that make it cheaper to run without changing
 /// its results: BatchNorm folded into the Conv/Dense before it, a constant Add
 /// folded into a Dense bias, Relu/Relu6 fused into Conv/Dense, then dead tensors
-/// dropped and indices compacted.
+/// dropped and indices compacted (GraphCleanup).
 enum GraphOptimizer {
     static func run(_ context: inout ImportContext) throws(DLError) {
         foldBatchNorms(&context)
         foldDenseBias(&context)
         fuseActivations(&context)
+        fuseQuantizedOps(&context)
         compact(&context)
     }
 
@@ -118,29 +119,60 @@ enum GraphOptimizer {
         }
     }
 
-    /// Drops tensors nothing refers to and renumbers the rest, keeping their order.
+    /// QDQ models (DequantizeLinear → Conv/Gemm → QuantizeLinear) onto the int8 kernels:
+    /// Dequantize(xq) → op(x, W, B) → Quantize → yq becomes op(xq, Wq, Bq) → yq, using the
+    /// integers the weights were dequantized from. Internal uint8 activations become int8
+    /// with the zero point shifted by 128 (the same real values; the int8 kernels' type).
+    static func fuseQuantizedOps(_ context: inout ImportContext) {
+        var g = context.graph
+        for node in g.nodes where node.op == .quantize {
+            let out = node.outputs[0]
+            guard g.tensors[out].dtype == .uint8, !g.outputs.contains(out), var q = g.tensors[out].quant else { continue }
+            q.zeroPoints = q.zeroPoints.map { $0 - 128 }
+            g.tensors[out].dtype = .int8
+            g.tensors[out].quant = q
+        }
+        let producer = producers(g)
+        let readerCount = readers(g)
+        var removed: Set<Int> = []
+        for k in g.nodes.indices where g.nodes[k].op == .dense || g.nodes[k].op == .conv2d {
+            let node = g.nodes[k]
+            guard node.inputs.count >= 2, let px = producer[node.inputs[0]], g.nodes[px].op == .dequantize else { continue }
+            let xq = g.nodes[px].inputs[0]
+            guard g.tensors[xq].dtype == .int8, let xParams = g.tensors[xq].quant, xParams.scales.count == 1,
+                  let wq = context.int8Twin[node.inputs[1]], g.tensors[wq].dtype == .int8,
+                  var wParams = g.tensors[wq].quant, wParams.zeroPoints.allSatisfy({ $0 == 0 }) else { continue }
+            let y = node.outputs[0]
+            guard readerCount[y] == 1, let qk = g.nodes.firstIndex(where: { $0.op == .quantize && $0.inputs[0] == y }) else { continue }
+            let yq = g.nodes[qk].outputs[0]
+            guard g.tensors[yq].dtype == .int8, g.tensors[yq].quant?.scales.count == 1 else { continue }
+            let channels = g.tensors[wq].shape[0]
+            if wParams.axis == nil {   // the int8 kernels take one weight scale per output channel
+                wParams = QuantParams(scales: [Float](repeating: wParams.scales[0], count: channels),
+                                      zeroPoints: [Int32](repeating: 0, count: channels), axis: 0)
+                g.tensors[wq].quant = wParams
+            }
+            guard wParams.axis == 0, wParams.scales.count == channels else { continue }
+            var bq = Node.absent
+            if node.inputs.count > 2, node.inputs[2] >= 0 {
+                let expected = wParams.scales.map { $0 * xParams.scales[0] }
+                guard let twin = context.int8Twin[node.inputs[2]], g.tensors[twin].dtype == .int32,
+                      let bParams = g.tensors[twin].quant, bParams.zeroPoints.allSatisfy({ $0 == 0 }),
+                      zip(bParams.scales.count == 1 ? [Float](repeating: bParams.scales[0], count: channels) : bParams.scales, expected)
+                        .allSatisfy({ abs($0 - $1) <= 1e-6 * max(abs($1), 1e-30) + 1e-12 }) else { continue }
+                g.tensors[twin].quant = QuantParams(scales: expected, zeroPoints: [Int32](repeating: 0, count: channels), axis: 0)
+                bq = twin
+            }
+            g.nodes[k].inputs = [xq, wq, bq]
+            g.nodes[k].outputs = [yq]
+            removed.insert(qk)
+        }
+        g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        context.graph = GraphCleanup.removeUnusedDequantizes(g)
+    }
+
     static func compact(_ context: inout ImportContext) {
-        var used = Set(context.graph.inputs + context.graph.outputs)
-        for n in context.graph.nodes { for i in n.inputs + n.outputs where i >= 0 { used.insert(i) } }
-        var remap: [Int: Int] = [:]
-        var tensors: [TensorDesc] = []
-        var constants: [Int: [UInt8]] = [:]
-        for (old, t) in context.graph.tensors.enumerated() where used.contains(old) {
-            remap[old] = tensors.count
-            if let bytes = context.constants[old] { constants[tensors.count] = bytes }
-            tensors.append(t)
-        }
-        func map(_ i: Int) -> Int { i < 0 ? i : remap[i]! }
-        context.graph.tensors = tensors
-        context.graph.nodes = context.graph.nodes.map { n in
-            var m = n
-            m.inputs = n.inputs.map(map)
-            m.outputs = n.outputs.map(map)
-            return m
-        }
-        context.graph.inputs = context.graph.inputs.map(map)
-        context.graph.outputs = context.graph.outputs.map(map)
-        context.constants = constants
+        let remap = GraphCleanup.compact(&context.graph, &context.constants)
         context.knownShape = Set(context.knownShape.compactMap { remap[$0] })
     }
 }

@@ -32,6 +32,12 @@ struct ImportContext {
     var knownShape: Set<Int> = []
     /// Where constants already materialized into the graph live.
     var materialized: [String: Int] = [:]
+    /// Constants that a DequantizeLinear produced from quantized integers (QDQ weights and
+    /// biases), by ONNX name: the integers and their parameters, so that a fused int8 op
+    /// can use them exactly.
+    var quantizedOrigin: [String: (values: HostTensor, params: QuantParams)] = [:]
+    /// For a float constant of the graph that came from quantized integers: the integer twin.
+    var int8Twin: [Int: Int] = [:]
     let opset: Int64
 
     init(opset: Int64) { self.opset = opset }
@@ -82,6 +88,9 @@ struct ImportContext {
         if let index = materialized[name] { return index }
         let index = addConstant(host, name: name)
         materialized[name] = index
+        if let origin = quantizedOrigin[name] {
+            int8Twin[index] = addConstant(origin.values, name: name + "_quantized", quant: origin.params)
+        }
         return index
     }
 

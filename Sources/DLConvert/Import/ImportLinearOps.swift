@@ -19,12 +19,14 @@ extension ImportContext {
             let n = w.dims[0]
             if alpha != 1 { w = HostTensor(floats: w.floatValues.map { $0 * alpha }, dims: w.dims) }
             let weight = addConstant(HostOps.cast(w, to: .float), name: node.inputs[1])
+            if alpha == 1 { addTwin(of: weight, from: node.inputs[1], transposed: !transB) }
             var bias = Node.absent
             var foldedC = false
             if let c, c.count == n || c.count == 1, c.dims.count <= 1 || (c.dims.count == 2 && c.dims[0] == 1) {
                 let values = c.floatValues
                 bias = addConstant(HostTensor(floats: (0..<n).map { beta * values[c.count == 1 ? 0 : $0] }, dims: [n]),
                                    name: node.inputs[2])
+                if beta == 1 && c.count == n { addTwin(of: bias, from: node.inputs[2], transposed: false) }
                 foldedC = true
             }
             if !hasInput(node, 2) || foldedC || beta == 0 {
@@ -77,9 +79,23 @@ extension ImportContext {
         let a = try tensor(node, 0)
         if let b = constant(node, 1), b.type.isFloatingPoint, b.dims.count == 2, (rank(a) ?? 2) >= 2 {
             let weight = addConstant(HostOps.cast(HostOps.transpose(b, perm: [1, 0]), to: .float), name: node.inputs[1])
+            addTwin(of: weight, from: node.inputs[1], transposed: true)
             emitSimple(node, .dense, inputs: [a, weight, Node.absent], dtypeFrom: a)
             return
         }
         emitSimple(node, .matMul, inputs: [a, try tensor(node, 1)], dtypeFrom: a)
+    }
+
+    /// Records the quantized integers behind a Dense weight or bias made from a
+    /// dequantized QDQ constant (transposed as the weight was, channel axis following).
+    private mutating func addTwin(of index: Int, from name: String, transposed: Bool) {
+        guard let origin = quantizedOrigin[name] else { return }
+        var values = origin.values, params = origin.params
+        if transposed && values.dims.count == 2 {
+            values = HostOps.transpose(values, perm: [1, 0])
+            if let axis = params.axis { params.axis = 1 - axis }
+        }
+        if values.dims.count == 1, params.axis != nil { params.axis = 0 }
+        int8Twin[index] = addConstant(values, name: name + "_quantized", quant: params)
     }
 }

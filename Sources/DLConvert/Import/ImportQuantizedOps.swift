@@ -56,13 +56,15 @@ extension ImportContext {
     }
 
     mutating func importDequantizeLinear(_ node: OnnxNode) throws(DLError) {
-        var x: Int
         if let host = constant(node, 0) {
-            // A quantized weight: its own constant tensor, so that its parameters are its own.
-            x = addConstant(host, name: node.inputs[0])
-        } else {
-            x = try tensor(node, 0)
+            // A QDQ weight or bias: dequantized here, so that Gemm/MatMul/Conv see float
+            // constants (exact), with the integers kept for fusing the op onto int8 kernels.
+            let (params, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: node.int("axis"), rank: host.dims.count)
+            values[node.outputs[0]] = .constant(dequantize(host, params))
+            quantizedOrigin[node.outputs[0]] = (host, params)
+            return
         }
+        let x = try tensor(node, 0)
         let (params, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: node.int("axis"), rank: rank(x))
         try attachQuant(x, params, node)
         emitSimple(node, .dequantize, inputs: [x], dtypeFrom: nil)
@@ -136,5 +138,18 @@ extension ImportContext {
         graph.tensors[out].dtype = .int32
         graph.tensors[out].quant = QuantParams(scale: 1, zeroPoint: 0)
         emit(node.name, .matMul, [a, b], [out])
+    }
+
+    /// real = (q − zero point) × scale, per tensor or per channel along `params.axis`.
+    func dequantize(_ q: HostTensor, _ params: QuantParams) -> HostTensor {
+        let inner = params.axis.map { q.dims[($0 + 1)...].reduce(1, *) } ?? q.count
+        let channels = params.scales.count
+        var out = [Float]()
+        out.reserveCapacity(q.count)
+        for i in 0..<q.count {
+            let c = channels == 1 ? 0 : (i / inner) % channels
+            out.append(Float(q.int64(at: i) - Int64(params.zeroPoints[c])) * params.scales[c])
+        }
+        return HostTensor(floats: out, dims: q.dims)
     }
 }
