@@ -70,3 +70,26 @@ import _TestSupport
         }
     }
 }
+
+@Suite struct QDQImportTests {
+    /// Quantize → Dequantize → Gemm(Dequantize(W), Dequantize(b)) → Quantize → Dequantize
+    /// becomes Quantize → int8 Dense → Dequantize on the integers the file holds.
+    @Test func a_qdq_gemm_fuses_into_one_int8_dense() throws {
+        let model = try Fixture.importModel("qdq_gemm.onnx")
+        #expect(model.graph.nodes.map(\.op) == [.quantize, .dense, .dequantize])
+        let dense = model.graph.nodes[1]
+        let x = model.graph.tensors[dense.inputs[0]], w = model.graph.tensors[dense.inputs[1]]
+        let b = model.graph.tensors[dense.inputs[2]], y = model.graph.tensors[dense.outputs[0]]
+        // uint8 activations become int8 with the zero point moved by 128: the same real values.
+        #expect(x.dtype == .int8 && x.quant == QuantParams(scale: 0.02, zeroPoint: 0))
+        #expect(y.dtype == .int8 && y.quant == QuantParams(scale: 0.05, zeroPoint: -8))
+        #expect(w.dtype == .int8 && w.quant == QuantParams(scales: [0.01, 0.02, 0.03], zeroPoints: [0, 0, 0], axis: 0))
+        let expectedW = try NpyFile.read(path: Fixture.path("qdq_gemm_wq.npy"))
+        #expect(model.constants[dense.inputs[1]] == expectedW.bytes)
+        #expect(b.dtype == .int32 && b.quant?.scales == [Float(0.01) * 0.02, Float(0.02) * 0.02, Float(0.03) * 0.02])
+        let expectedB = try NpyFile.read(path: Fixture.path("qdq_gemm_bq.npy"))
+        #expect(model.constants[dense.inputs[2]] == expectedB.bytes)
+        #expect(model.graph.tensors[model.graph.outputs[0]].name == "y")
+        #expect(model.graph.tensors[model.graph.outputs[0]].dtype == .float32)
+    }
+}

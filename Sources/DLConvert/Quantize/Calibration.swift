@@ -32,7 +32,12 @@ public struct CalibrationData: Sendable {
     /// `<input name>.npy` per graph input or any number of `.npy` batches for a single
     /// input (concatenated along the first axis, in file-name order).
     public static func load(path: String, model: ImportedModel) throws(DLError) -> CalibrationData {
-        let names = model.graph.inputs.map { model.graph.tensors[$0].name }
+        try load(path: path, graph: model.graph)
+    }
+
+    /// As `load(path:model:)`, for the inputs of `graph`.
+    public static func load(path: String, graph: Graph) throws(DLError) -> CalibrationData {
+        let names = graph.inputs.map { graph.tensors[$0].name }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DLError(.fileNotFound, "calibration data '\(path)' does not exist")
@@ -62,7 +67,7 @@ public struct CalibrationData: Sendable {
             }
         }
         for (k, t) in tensors.enumerated() {
-            let expected = model.graph.tensors[model.graph.inputs[k]].shape
+            let expected = graph.tensors[graph.inputs[k]].shape
             guard t.dims.count == expected.rank, zip(t.dims, expected.dims).allSatisfy({ $1 < 0 || $0 == $1 }) else {
                 throw DLError(.shapeMismatch, "calibration data for '\(names[k])' has shape \(t.dims), the model expects \(expected)")
             }

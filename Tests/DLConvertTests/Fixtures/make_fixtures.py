@@ -110,6 +110,28 @@ for init in escape.graph.initializer:
             e.value = "../../../etc/passwd"
 onnx.save(escape, os.path.join(here, "external_escape.onnx"))
 
+# A QDQ Gemm as quantization tools write it: fuses into one int8 Dense.
+wq = rng.integers(-127, 128, size=(3, 4)).astype(np.int8)
+ws = np.array([0.01, 0.02, 0.03], np.float32)
+xs = np.float32(0.02)
+bq = rng.integers(-500, 500, size=3).astype(np.int32)
+inits = [numpy_helper.from_array(a, n) for a, n in [
+    (wq, "Wq"), (ws, "ws"), (np.zeros(3, np.int8), "wzp"), (bq, "bq"), (ws * xs, "bs"), (np.zeros(3, np.int32), "bzp"),
+    (np.array(xs), "xs"), (np.array(128, np.uint8), "xzp"), (np.array(0.05, np.float32), "ys"), (np.array(120, np.uint8), "yzp")]]
+g = helper.make_graph(
+    [helper.make_node("QuantizeLinear", ["x", "xs", "xzp"], ["xq"], name="qx"),
+     helper.make_node("DequantizeLinear", ["xq", "xs", "xzp"], ["xf"], name="dqx"),
+     helper.make_node("DequantizeLinear", ["Wq", "ws", "wzp"], ["Wf"], name="dqw", axis=0),
+     helper.make_node("DequantizeLinear", ["bq", "bs", "bzp"], ["bf"], name="dqb", axis=0),
+     helper.make_node("Gemm", ["xf", "Wf", "bf"], ["yf"], name="fc", transB=1),
+     helper.make_node("QuantizeLinear", ["yf", "ys", "yzp"], ["yq"], name="qy"),
+     helper.make_node("DequantizeLinear", ["yq", "ys", "yzp"], ["y"], name="dqy")],
+    "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], inits)
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "qdq_gemm.onnx")
+np.save(os.path.join(here, "qdq_gemm_wq.npy"), wq)
+np.save(os.path.join(here, "qdq_gemm_bq.npy"), bq)
+
 # numpy files of several dtypes for the .npy reader.
 np.save(os.path.join(here, "npy_f32.npy"), np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7)
 np.save(os.path.join(here, "npy_i64.npy"), np.array([[-3, 5], [7, 1 << 40]], dtype=np.int64))

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Real models through `dlpack convert`: an MLP (digits), a CNN and an LSTM (MNIST)
+defined and trained in PyTorch, exported to ONNX, converted, and run by dlpack on
+the same test inputs as onnxruntime.
+
+Checks (issue 5): fp32 max |dlpack - onnxruntime| <= 1e-4; int8 argmax agreement
+with fp32 >= 99% and accuracy within 1 point of fp32. Also reports the sizes of the
+ONNX files (fp32 and onnxruntime's int8 QDQ) next to the .dlpk files.
+
+Usage: python3 Tests/Conformance/real_models.py [--dlpack .build/debug/dlpack] [--work DIR]
+Data: Tests/Data/digits.csv and Tests/Data/mnist_5k.csv.gz (see Tests/Data/PROVENANCE.md).
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dlpack_runner import run_dlpk  # noqa: E402
+
+
+def load_digits():
+    rows = np.loadtxt(os.path.join(ROOT, "Tests/Data/digits.csv"), delimiter=",", skiprows=1, dtype=np.float32)
+    x, y = rows[:, :64] / 16.0, rows[:, 64].astype(np.int64)
+    rng = np.random.default_rng(0)
+    train, test = [], []
+    for c in range(10):  # stratified 75/25
+        idx = rng.permutation(np.flatnonzero(y == c))
+        cut = int(round(len(idx) * 0.75))
+        train += list(idx[:cut])
+        test += list(idx[cut:])
+    return x[train], y[train], x[test], y[test]
+
+
+def load_mnist():
+    with gzip.open(os.path.join(ROOT, "Tests/Data/mnist_5k.csv.gz"), "rt") as f:
+        rows = np.loadtxt(f, delimiter=",", dtype=np.float32)
+    x, y = rows[:, :784] / 255.0, rows[:, 784].astype(np.int64)
+    train = np.concatenate([np.arange(500 * c, 500 * c + 400) for c in range(10)])
+    test = np.concatenate([np.arange(500 * c + 400, 500 * c + 500) for c in range(10)])
+    return x[train], y[train], x[test], y[test]
+
+
+def build(kind):
+    import torch
+    from torch import nn
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+
+        def forward(self, x):
+            return self.net(x)
+
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
+            self.classifier = nn.Linear(16 * 7 * 7, 10)
+
+        def forward(self, x):
+            x = self.features(x)
+            return self.classifier(x.view(x.size(0), -1))  # exported as a Shape/Gather/Concat/Reshape subgraph
+
+    class RNNClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(28, 64, batch_first=True)
+            self.head = nn.Linear(64, 10)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1, :])
+
+    return {"mlp": MLP, "cnn": CNN, "lstm": RNNClassifier}[kind]()
+
+
+def shape_input(kind, x):
+    if kind == "mlp":
+        return x
+    return x.reshape(-1, 1, 28, 28) if kind == "cnn" else x.reshape(-1, 28, 28)
+
+
+def train(model, x, y, epochs, seed):
+    import torch
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(len(xt), generator=g)
+        for i in range(0, len(xt), 64):
+            b = perm[i:i + 64]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(xt[b]), yt[b])
+            loss.backward()
+            opt.step()
+    model.eval()
+
+
+def export(model, sample, path):
+    import torch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.from_numpy(sample),), path, dynamo=False, opset_version=17,
+                          input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+
+
+def quantize_qdq(fp32_path, qdq_path, calibration):
+    """onnxruntime's static int8 QDQ quantization, for the size comparison and the QDQ import."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"input": calibration[i:i + 32]} for i in range(0, len(calibration), 32)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    quantize_static(fp32_path, qdq_path, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dlpack", default=os.path.join(ROOT, ".build/debug/dlpack"))
+    parser.add_argument("--work", default="/tmp/dlpack-real-models")
+    parser.add_argument("--models", default="mlp,cnn,lstm")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    import onnxruntime as ort
+    import torch
+    torch.set_num_threads(2)
+
+    data = {"mlp": load_digits()}
+    data["cnn"] = data["lstm"] = load_mnist()
+    epochs = {"mlp": 40, "cnn": 3, "lstm": 4}
+    results, failures = [], []
+    for kind in args.models.split(","):
+        t0 = time.time()
+        xtr, ytr, xte, yte = data[kind]
+        xtr, xte = shape_input(kind, xtr), shape_input(kind, xte)
+        model = build(kind)
+        train(model, xtr, ytr, epochs[kind], seed=1)
+        base = os.path.join(args.work, kind)
+        export(model, xte[:2], base + ".onnx")
+        calib = np.ascontiguousarray(xtr[np.random.default_rng(2).permutation(len(xtr))[:256]])
+        np.save(base + "_calib.npy", calib)
+        np.save(base + "_test.npy", np.ascontiguousarray(xte))
+        quantize_qdq(base + ".onnx", base + "_qdq.onnx", calib)
+
+        ref = ort.InferenceSession(base + ".onnx", providers=["CPUExecutionProvider"]).run(None, {"input": xte})[0]
+        ref_qdq = ort.InferenceSession(base + "_qdq.onnx", providers=["CPUExecutionProvider"]).run(None, {"input": xte})[0]
+        acc_ref = float((ref.argmax(1) == yte).mean())
+
+        def convert(out, *extra):
+            cmd = [args.dlpack, "convert", base + ".onnx", out, *extra]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            return run_dlpk(args.dlpack, out, {"input": xte})[0]
+
+        fp32 = convert(base + ".dlpk")
+        int8 = convert(base + "_int8.dlpk", "--quantize", "int8", "--calibrate", base + "_calib.npy", "--compress", "19")
+        fp16 = convert(base + "_fp16.dlpk", "--quantize", "fp16", "--compress", "19")
+        subprocess.run([args.dlpack, "convert", base + "_qdq.onnx", base + "_qdq.dlpk"], check=True, stdout=subprocess.DEVNULL)
+        qdq = run_dlpk(args.dlpack, base + "_qdq.dlpk", {"input": xte})[0]
+
+        r = {
+            "model": kind,
+            "fp32_max_abs_error": float(np.abs(fp32 - ref).max()),
+            "accuracy_onnxruntime": acc_ref,
+            "accuracy_fp32": float((fp32.argmax(1) == yte).mean()),
+            "accuracy_int8": float((int8.argmax(1) == yte).mean()),
+            "int8_argmax_agreement": float((int8.argmax(1) == fp32.argmax(1)).mean()),
+            "fp16_max_abs_error": float(np.abs(fp16 - ref).max()),
+            "qdq_onnx_vs_onnxruntime_max_abs_error": float(np.abs(qdq - ref_qdq).max()),
+            "accuracy_onnxruntime_qdq": float((ref_qdq.argmax(1) == yte).mean()),
+            "accuracy_dlpack_qdq": float((qdq.argmax(1) == yte).mean()),
+            "bytes": {name: os.path.getsize(base + suffix) for name, suffix in [
+                ("onnx_fp32", ".onnx"), ("onnx_int8_qdq", "_qdq.onnx"), ("dlpk_fp32", ".dlpk"),
+                ("dlpk_int8_zstd", "_int8.dlpk"), ("dlpk_fp16_zstd", "_fp16.dlpk"), ("dlpk_from_qdq", "_qdq.dlpk")]},
+            "seconds": round(time.time() - t0, 1),
+        }
+        results.append(r)
+        if r["fp32_max_abs_error"] > 1e-4:
+            failures.append(f"{kind}: fp32 max abs error {r['fp32_max_abs_error']:.2e} > 1e-4")
+        if r["int8_argmax_agreement"] < 0.99:
+            failures.append(f"{kind}: int8 argmax agreement {r['int8_argmax_agreement']:.4f} < 0.99")
+        if r["accuracy_int8"] < r["accuracy_fp32"] - 0.01:
+            failures.append(f"{kind}: int8 accuracy {r['accuracy_int8']:.4f} more than 1 point below fp32 {r['accuracy_fp32']:.4f}")
+        print(json.dumps(r), flush=True)
+    with open(os.path.join(args.work, "report.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    for line in failures:
+        print("FAIL", line)
+    print(f"{len(results) - len({f.split(':')[0] for f in failures})} passed, {len({f.split(':')[0] for f in failures})} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
