@@ -14,7 +14,7 @@ def run_dlpk(dlpack, model, inputs):
         cmd = [dlpack, "run", model, "--output-dir", tmp]
         for i, (name, array) in enumerate(inputs.items()):
             path = os.path.join(tmp, f"input_{i}.npy")
-            np.save(path, np.ascontiguousarray(array))
+            np.save(path, np.asarray(array, order="C"))
             cmd += ["--input", f"{name}={path}"]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:

@@ -60,6 +60,18 @@ def freeze(model, frozen, values):
     return m
 
 
+def as_declared(array, value_info):
+    """The test's array in the graph input's declared shape, when only the shape's
+    spelling differs ([1] given for a declared scalar): a runtime checks declarations."""
+    dims = value_info.type.tensor_type.shape.dim
+    if all(d.HasField("dim_value") for d in dims):
+        shape = tuple(d.dim_value for d in dims)
+        a = np.asarray(array)
+        if a.shape != shape and a.size == int(np.prod(shape)):
+            return a.reshape(shape)
+    return array
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
@@ -101,11 +113,12 @@ def main() -> int:
             os.makedirs(d, exist_ok=True)
             model = freeze(case.model, frozen, ins)
             onnx.save(model, os.path.join(d, "model.onnx"))
-            runtime_inputs = [a for i, a in enumerate(ins) if case.model.graph.input[i].name not in frozen]
+            runtime_inputs = [as_declared(a, case.model.graph.input[i]) for i, a in enumerate(ins)
+                              if case.model.graph.input[i].name not in frozen]
             for i, a in enumerate(runtime_inputs):
-                np.save(os.path.join(d, f"input_{i}.npy"), np.ascontiguousarray(a))
+                np.save(os.path.join(d, f"input_{i}.npy"), np.asarray(a, order="C"))
             for i, a in enumerate(outs):
-                np.save(os.path.join(d, f"output_{i}.npy"), np.ascontiguousarray(a))
+                np.save(os.path.join(d, f"output_{i}.npy"), np.asarray(a, order="C"))
         cases.append({"name": case.name, "op": op, "dir": case.name, "datasets": len(case.data_sets),
                       "inputs": [i.name for i in case.model.graph.input if i.name not in frozen],
                       "frozen": sorted(frozen), "outputs": [o.name for o in case.model.graph.output],

@@ -55,6 +55,14 @@ def out_of_scope_reason(name, model):
                 return "blocked quantization: not in the .dlpk format"
         if node.op_type == "Reshape" and "allowzero" in attrs and attrs["allowzero"].i:
             return "Reshape allowzero with zero-sized dimensions (empty tensors)"
+    ints = {2: "uint8", 3: "int8", 6: "int32", 7: "int64"}
+    for node in model.graph.node:
+        if node.op_type in ("Add", "Sub", "Mul", "Div", "Clip", "MaxPool", "AveragePool"):
+            types = {vi.name: vi.type.tensor_type.elem_type for vi in list(model.graph.input) + list(model.graph.output)}
+            t = types.get(node.input[0])
+            if t in ints:
+                return (f"{node.op_type} on plain (unquantized) {ints[t]} tensors: the .dlpk op set computes on "
+                        "floats and on quantized int8 (scale and zero point), not integer arithmetic")
     for vi in list(model.graph.input) + list(model.graph.output):
         t = vi.type.tensor_type.elem_type
         if t not in _TENSOR_TYPES:
