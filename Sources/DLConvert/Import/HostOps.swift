@@ -190,3 +190,8 @@ func floatToHalf(_ f: Float, bfloat: Bool = false) -> UInt16 {
     if remainder > 0x1000 || (remainder == 0x1000 && half & 1 == 1) { half += 1 }
     return sign | UInt16(truncatingIfNeeded: half)
 }
+
+extension HostTensor {
+    /// The same values in another element type (as `numpy.astype`).
+    public func converted(to type: OnnxElementType) -> HostTensor { HostOps.cast(self, to: type) }
+}

@@ -36,6 +36,8 @@ extension ImportContext {
                 if isMin { low = Float(bound.double(at: 0)) } else { high = Float(bound.double(at: 0)) }
             }
         }
+        // ONNX: when min exceeds max, every output is max.
+        if low > high { low = high }
         try importUnary(node, .clip, [Attribute("min", .float(low)), Attribute("max", .float(high))])
     }
 
