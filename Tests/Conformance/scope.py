@@ -37,8 +37,8 @@ def out_of_scope_reason(name, model):
         if node.op_type in ("MaxPool", "AveragePool", "Conv", "QLinearConv"):
             k = attrs.get("kernel_shape")
             kernel_rank = len(k.ints) if k is not None else None
-            if kernel_rank is not None and kernel_rank != 2:
-                return f"{kernel_rank}-D {node.op_type}: dlpack has 2-D convolution and pooling only"
+            if kernel_rank is not None and kernel_rank not in (1, 2):
+                return f"{kernel_rank}-D {node.op_type}: dlpack has 1-D and 2-D convolution and pooling only"
             if node.op_type == "MaxPool" and len(node.output) > 1:
                 return "MaxPool's Indices output: not in the .dlpk op set"
             if node.op_type == "AveragePool" and "dilations" in attrs and any(d != 1 for d in attrs["dilations"].ints):

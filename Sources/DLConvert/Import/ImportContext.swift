@@ -160,18 +160,20 @@ struct ImportContext {
         return index
     }
 
-    mutating func emit(_ name: String, _ op: OpCode, _ inputs: [Int], _ outputs: [Int], _ attributes: [Attribute] = []) {
+    /// Appends a node. (Output types come from the ONNX declarations until DLCore's
+    /// ShapeInference is on main; then it derives them here.)
+    mutating func emit(_ name: String, _ op: OpCode, _ inputs: [Int], _ outputs: [Int], _ attributes: [Attribute] = []) throws(DLError) {
         graph.nodes.append(Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes))
     }
 
     /// Emits `op` from the ONNX node's first output, typed like input `dtypeFrom`.
     @discardableResult
     mutating func emitSimple(_ node: OnnxNode, _ op: OpCode, inputs: [Int], attributes: [Attribute] = [],
-                             dtypeFrom: Int? = nil, shape: Shape? = nil) -> Int {
+                             dtypeFrom: Int? = nil, shape: Shape? = nil) throws(DLError) -> Int {
         let source = dtypeFrom ?? inputs.first { $0 >= 0 } ?? -1
         let dtype = source >= 0 ? graph.tensors[source].dtype : .float32
         let out = addActivation(node.outputs[0], dtype: dtype, shape: shape)
-        emit(node.name, op, inputs, [out], attributes)
+        try emit(node.name, op, inputs, [out], attributes)
         return out
     }
 }

@@ -36,7 +36,43 @@ extension ImportContext {
         return v.map { Int($0) }
     }
 
+    /// 1-D convolution and pooling ([N, C, L]) run as their 2-D forms over [N, C, 1, L]:
+    /// Unsqueeze → 2-D op with a kernel of height 1 → Squeeze.
+    mutating func importAs2D(_ node: OnnxNode) throws(DLError) -> Bool {
+        guard rank(node, 0) == 3 else { return false }
+        let prefix = node.name + "__2d_"
+        var lifted = node
+        func widen(_ name: String, _ fill: Int64) {
+            if let v = node.ints(name), v.count == 1 { lifted.attributes[name] = .ints([fill, v[0]]) }
+        }
+        widen("kernel_shape", 1)
+        widen("strides", 1)
+        widen("dilations", 1)
+        if let p = node.ints("pads"), p.count == 2 { lifted.attributes["pads"] = .ints([0, p[0], 0, p[1]]) }
+        let axes = HostTensor(int64s: [2], dims: [1])
+        values[prefix + "axes"] = .constant(axes)
+        try importNode(OnnxNode(name: prefix + "unsqueeze_x", opType: "Unsqueeze", domain: "", inputs: [node.inputs[0], prefix + "axes"],
+                                outputs: [prefix + "x"], attributes: [:]))
+        lifted.inputs[0] = prefix + "x"
+        if node.opType == "Conv" {
+            if var w = constant(node, 1), w.dims.count == 3 {
+                w.dims.insert(1, at: 2)
+                values[prefix + "w"] = .constant(w)
+            } else {
+                try importNode(OnnxNode(name: prefix + "unsqueeze_w", opType: "Unsqueeze", domain: "", inputs: [node.inputs[1], prefix + "axes"],
+                                        outputs: [prefix + "w"], attributes: [:]))
+            }
+            lifted.inputs[1] = prefix + "w"
+        }
+        lifted.outputs = [prefix + "y"] + node.outputs.dropFirst()
+        try importNode(lifted)
+        try importNode(OnnxNode(name: prefix + "squeeze_y", opType: "Squeeze", domain: "", inputs: [prefix + "y", prefix + "axes"],
+                                outputs: [node.outputs[0]], attributes: [:]))
+        return true
+    }
+
     mutating func importConv(_ node: OnnxNode) throws(DLError) {
+        if rank(node, 0) == 3, try importAs2D(node) { return }
         let x = try tensor(node, 0), w = try tensor(node, 1)
         guard let wShape = shape(w), wShape.rank == 4 else {
             throw DLError(.unsupported, "\(node.label): only 2-D convolution (4-D weights) is imported")
@@ -45,7 +81,7 @@ extension ImportContext {
         let kernel = [wShape[2], wShape[3]]
         let pads = try resolvePads(node, input: x, kernel: kernel, strides: strides, dilations: dilations)
         let bias = hasInput(node, 2) ? try tensor(node, 2) : Node.absent
-        emitSimple(node, .conv2d, inputs: [x, w, bias], attributes: [
+        try emitSimple(node, .conv2d, inputs: [x, w, bias], attributes: [
             Attribute("strides", .ints(strides.map { Int64($0) })), Attribute("pads", .ints(pads)),
             Attribute("dilations", .ints(dilations.map { Int64($0) })), Attribute("group", .int(node.int("group", default: 1))),
             Attribute("activation", .int(Int64(FusedActivation.none.rawValue))),
@@ -53,6 +89,7 @@ extension ImportContext {
     }
 
     mutating func importPool(_ node: OnnxNode) throws(DLError) {
+        if rank(node, 0) == 3, try importAs2D(node) { return }
         let x = try tensor(node, 0)
         if node.outputs.count > 1 && !node.outputs[1].isEmpty {
             throw DLError(.unsupported, "\(node.label): the Indices output")
@@ -64,11 +101,11 @@ extension ImportContext {
                           Attribute("pads", .ints(pads)), Attribute("ceil_mode", .int(node.int("ceil_mode", default: 0)))]
         if node.opType == "MaxPool" {
             attributes.append(Attribute("dilations", .ints(dilations.map { Int64($0) })))
-            emitSimple(node, .maxPool2d, inputs: [x], attributes: attributes)
+            try emitSimple(node, .maxPool2d, inputs: [x], attributes: attributes)
         } else {
             guard dilations == [1, 1] else { throw DLError(.unsupported, "\(node.label): dilated average pooling") }
             attributes.append(Attribute("count_include_pad", .int(node.int("count_include_pad", default: 0))))
-            emitSimple(node, .avgPool2d, inputs: [x], attributes: attributes)
+            try emitSimple(node, .avgPool2d, inputs: [x], attributes: attributes)
         }
     }
 
@@ -80,7 +117,7 @@ extension ImportContext {
         if node.int("spatial", default: 1) == 0 { throw DLError(.unsupported, "\(node.label): spatial = 0") }
         var inputs: [Int] = []
         for i in 0..<5 { inputs.append(try tensor(node, i)) }
-        emitSimple(node, .batchNorm, inputs: inputs, attributes: [Attribute("epsilon", .float(node.float("epsilon", default: 1e-5)))],
+        try emitSimple(node, .batchNorm, inputs: inputs, attributes: [Attribute("epsilon", .float(node.float("epsilon", default: 1e-5)))],
                    dtypeFrom: inputs[0])
     }
 }

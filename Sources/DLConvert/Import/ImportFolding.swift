@@ -10,6 +10,9 @@ extension ImportContext {
         "Reshape", "Transpose", "Flatten", "Add", "Sub", "Mul", "Div", "ConstantOfShape", "Dropout",
     ]
 
+    /// Largest constant folding may create (a ConstantOfShape could ask for billions).
+    static let maxFoldedElements = 1 << 26
+
     /// Evaluates `node` if it can be; returns whether it did.
     mutating func foldIfConstant(_ node: OnnxNode) throws(DLError) -> Bool {
         guard Self.foldable.contains(node.opType) else { return false }
@@ -113,6 +116,9 @@ extension ImportContext {
         case "Add", "Sub", "Mul", "Div":
             guard let (second, secondScalar) = dims(1) else { return false }
             let n = max(first.count, second.count)
+            guard first.count == n || first.count == 1, second.count == n || second.count == 1 else {
+                throw DLError(.shapeMismatch, "\(node.label): shape values of lengths \(first.count) and \(second.count) do not broadcast")
+            }
             var out: [SymbolicDim] = []
             for k in 0..<n {
                 let a = first.count == 1 ? first[0] : first[k], b = second.count == 1 ? second[0] : second[k]
@@ -142,7 +148,15 @@ extension ImportContext {
             return HostOps.cast(x, to: type)
         case "Concat":
             let axis = try normalizeAxis(node.int("axis", default: 0), rank: x.dims.count, node)
-            return HostOps.concat(inputs.filter { $0.count > 0 || $0.dims.count == x.dims.count }, axis: axis)
+            let parts = inputs.filter { $0.count > 0 }
+            guard let first = parts.first else { return x }
+            for p in parts {
+                guard p.dims.count == first.dims.count, p.type == first.type,
+                      p.dims.indices.allSatisfy({ $0 == axis || p.dims[$0] == first.dims[$0] }) else {
+                    throw DLError(.shapeMismatch, "\(node.label): inputs \(parts.map(\.dims)) do not concatenate on axis \(axis)")
+                }
+            }
+            return HostOps.concat(parts, axis: axis)
         case "Gather":
             let axis = try normalizeAxis(node.int("axis", default: 0), rank: x.dims.count, node)
             return try HostOps.gather(x, indices: inputs[1].int64Values, indexDims: inputs[1].dims, axis: axis, node)
@@ -167,8 +181,8 @@ extension ImportContext {
             }
             return HostOps.slice(x, starts: starts, ends: ends, axes: axes, steps: steps)
         case "ConstantOfShape":
-            let dims = x.int64Values.map { Int($0) }
-            guard dims.allSatisfy({ $0 >= 0 }), let n = Shape(dims).elementCount, n <= OnnxDecoder.maxElements else {
+            let dims = x.int64Values.map { Int(truncatingIfNeeded: $0) }
+            guard dims.allSatisfy({ $0 >= 0 }), let n = Shape(dims).elementCount, n <= ImportContext.maxFoldedElements else {
                 throw DLError(.invalidModel, "\(node.label): bad shape \(dims)")
             }
             var fill = HostTensor(floats: [0], dims: [1])

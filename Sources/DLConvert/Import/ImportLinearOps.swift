@@ -10,7 +10,7 @@ extension ImportContext {
         let dtype = graph.tensors[a].dtype
         if transA {
             let t = addIntermediate(node.outputs[0] + "_at", dtype: dtype)
-            emit(node.name + "_transA", .transpose, [a], [t], [Attribute("perm", .ints([1, 0]))])
+            try emit(node.name + "_transA", .transpose, [a], [t], [Attribute("perm", .ints([1, 0]))])
             a = t
         }
         let c = hasInput(node, 2) ? constant(node, 2) : nil
@@ -30,28 +30,28 @@ extension ImportContext {
                 foldedC = true
             }
             if !hasInput(node, 2) || foldedC || beta == 0 {
-                emitSimple(node, .dense, inputs: [a, weight, bias], dtypeFrom: a)
+                try emitSimple(node, .dense, inputs: [a, weight, bias], dtypeFrom: a)
                 return
             }
             let y = addIntermediate(node.outputs[0] + "_ab", dtype: dtype)
-            emit(node.name, .dense, [a, weight, Node.absent], [y])
+            try emit(node.name, .dense, [a, weight, Node.absent], [y])
             try addScaledC(node, to: y, beta: beta, dtype: dtype)
             return
         }
         var b = try tensor(node, 1)
         if transB {
             let t = addIntermediate(node.outputs[0] + "_bt", dtype: dtype)
-            emit(node.name + "_transB", .transpose, [b], [t], [Attribute("perm", .ints([1, 0]))])
+            try emit(node.name + "_transB", .transpose, [b], [t], [Attribute("perm", .ints([1, 0]))])
             b = t
         }
         let needsMore = alpha != 1 || (hasInput(node, 2) && beta != 0)
         var y = needsMore ? addIntermediate(node.outputs[0] + "_ab", dtype: dtype) : addActivation(node.outputs[0], dtype: dtype)
-        emit(node.name, .matMul, [a, b], [y])
+        try emit(node.name, .matMul, [a, b], [y])
         if alpha != 1 {
             let scale = addConstant(HostTensor(floats: [alpha], dims: []), name: node.name + "_alpha")
             let last = !(hasInput(node, 2) && beta != 0)
             let scaled = last ? addActivation(node.outputs[0], dtype: dtype) : addIntermediate(node.outputs[0] + "_alpha_ab", dtype: dtype)
-            emit(node.name + "_alpha", .mul, [y, scale], [scaled])
+            try emit(node.name + "_alpha", .mul, [y, scale], [scaled])
             y = scaled
         }
         if hasInput(node, 2) && beta != 0 { try addScaledC(node, to: y, beta: beta, dtype: dtype) }
@@ -67,12 +67,12 @@ extension ImportContext {
             if beta != 1 {
                 let scale = addConstant(HostTensor(floats: [beta], dims: []), name: node.name + "_beta")
                 let scaled = addIntermediate(node.outputs[0] + "_beta_c", dtype: dtype)
-                emit(node.name + "_beta", .mul, [c, scale], [scaled])
+                try emit(node.name + "_beta", .mul, [c, scale], [scaled])
                 c = scaled
             }
         }
         let out = addActivation(node.outputs[0], dtype: dtype)
-        emit(node.name + "_c", .add, [y, c], [out])
+        try emit(node.name + "_c", .add, [y, c], [out])
     }
 
     mutating func importMatMul(_ node: OnnxNode) throws(DLError) {
@@ -80,10 +80,10 @@ extension ImportContext {
         if let b = constant(node, 1), b.type.isFloatingPoint, b.dims.count == 2, (rank(a) ?? 2) >= 2 {
             let weight = addConstant(HostOps.cast(HostOps.transpose(b, perm: [1, 0]), to: .float), name: node.inputs[1])
             addTwin(of: weight, from: node.inputs[1], transposed: true)
-            emitSimple(node, .dense, inputs: [a, weight, Node.absent], dtypeFrom: a)
+            try emitSimple(node, .dense, inputs: [a, weight, Node.absent], dtypeFrom: a)
             return
         }
-        emitSimple(node, .matMul, inputs: [a, try tensor(node, 1)], dtypeFrom: a)
+        try emitSimple(node, .matMul, inputs: [a, try tensor(node, 1)], dtypeFrom: a)
     }
 
     /// Records the quantized integers behind a Dense weight or bias made from a

@@ -5,11 +5,11 @@ extension ImportContext {
     mutating func importBinary(_ node: OnnxNode) throws(DLError) {
         let ops: [String: OpCode] = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div]
         let a = try tensor(node, 0), b = try tensor(node, 1)
-        emitSimple(node, ops[node.opType]!, inputs: [a, b])
+        try emitSimple(node, ops[node.opType]!, inputs: [a, b])
     }
 
     mutating func importUnary(_ node: OnnxNode, _ op: OpCode, _ attributes: [Attribute] = []) throws(DLError) {
-        emitSimple(node, op, inputs: [try tensor(node, 0)], attributes: attributes)
+        try emitSimple(node, op, inputs: [try tensor(node, 0)], attributes: attributes)
     }
 
     mutating func importGelu(_ node: OnnxNode) throws(DLError) {
@@ -48,7 +48,7 @@ extension ImportContext {
         let op: OpCode = node.opType == "Softmax" ? .softmax : .logSoftmax
         let x = try tensor(node, 0)
         if opset >= 13 {
-            emitSimple(node, op, inputs: [x], attributes: [Attribute("axis", .int(node.int("axis", default: -1)))])
+            try emitSimple(node, op, inputs: [x], attributes: [Attribute("axis", .int(node.int("axis", default: -1)))])
             return
         }
         guard let inShape = shape(x) else {
@@ -56,7 +56,7 @@ extension ImportContext {
         }
         let axis = try normalizeAxis(node.int("axis", default: 1), rank: inShape.rank, node)
         if axis == inShape.rank - 1 {
-            emitSimple(node, op, inputs: [x], attributes: [Attribute("axis", .int(-1))])
+            try emitSimple(node, op, inputs: [x], attributes: [Attribute("axis", .int(-1))])
             return
         }
         guard inShape.dims.filter({ $0 < 0 }).count <= 1 else {
@@ -64,10 +64,10 @@ extension ImportContext {
         }
         let dtype = graph.tensors[x].dtype
         let flat = addIntermediate(node.outputs[0] + "_2d", dtype: dtype)
-        emit(node.name + "_flatten", .flatten, [x], [flat], [Attribute("axis", .int(Int64(axis)))])
+        try emit(node.name + "_flatten", .flatten, [x], [flat], [Attribute("axis", .int(Int64(axis)))])
         let normalized = addIntermediate(node.outputs[0] + "_2d_out", dtype: dtype)
-        emit(node.name, op, [flat], [normalized], [Attribute("axis", .int(-1))])
+        try emit(node.name, op, [flat], [normalized], [Attribute("axis", .int(-1))])
         let out = addActivation(node.outputs[0], dtype: dtype, shape: inShape)
-        emit(node.name + "_reshape", .reshape, [normalized], [out], [Attribute("shape", .ints(inShape.dims.map { Int64($0) }))])
+        try emit(node.name + "_reshape", .reshape, [normalized], [out], [Attribute("shape", .ints(inShape.dims.map { Int64($0) }))])
     }
 }

@@ -52,7 +52,7 @@ extension ImportContext {
         let out = addActivation(node.outputs[0], dtype: type.storageType, shape: shape(x))
         graph.tensors[out].dtype = type.storageType
         graph.tensors[out].quant = params
-        emit(node.name, .quantize, [x], [out])
+        try emit(node.name, .quantize, [x], [out])
     }
 
     mutating func importDequantizeLinear(_ node: OnnxNode) throws(DLError) {
@@ -67,57 +67,52 @@ extension ImportContext {
         let x = try tensor(node, 0)
         let (params, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: node.int("axis"), rank: rank(x))
         try attachQuant(x, params, node)
-        emitSimple(node, .dequantize, inputs: [x], dtypeFrom: nil)
+        try emitSimple(node, .dequantize, inputs: [x], dtypeFrom: nil)
         if let out = graph.nodes.last?.outputs.first { graph.tensors[out].dtype = .float32 }
     }
 
-    /// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): an int8 MatMul
-    /// (a Dense when b is a 2-D constant).
+    /// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) and
+    /// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?) are rewritten as
+    /// their QDQ form, DequantizeLinear → MatMul/Conv → QuantizeLinear, which the optimizer
+    /// then fuses onto the int8 kernels wherever their contract holds (constant symmetric
+    /// int8 weights, int8 activations); elsewhere the float op computes the same result.
     mutating func importQLinearMatMul(_ node: OnnxNode) throws(DLError) {
-        let a = try tensor(node, 0)
-        try attachQuant(a, try quantParams(node, scale: 1, zeroPoint: 2, axis: -1, rank: rank(a)).0, node)
-        var b: Int, op = OpCode.matMul
-        if let host = constant(node, 3), host.dims.count == 2 {
-            var (params, _) = try quantParams(node, scale: 4, zeroPoint: 5, axis: 1, rank: 2)
-            if params.axis != nil { params.axis = 0 }
-            b = addConstant(HostOps.transpose(host, perm: [1, 0]), name: node.inputs[3], quant: params)
-            op = .dense
-        } else {
-            b = try tensor(node, 3)
-            try attachQuant(b, try quantParams(node, scale: 4, zeroPoint: 5, axis: -1, rank: rank(b)).0, node)
-        }
-        let (yParams, yType) = try quantParams(node, scale: 6, zeroPoint: 7, axis: nil, rank: nil)
-        let out = addActivation(node.outputs[0], dtype: (yType ?? .uint8).storageType)
-        graph.tensors[out].quant = yParams
-        emit(node.name, op, op == .dense ? [a, b, Node.absent] : [a, b], [out])
+        try importAsQDQ(node, op: "MatMul", weightBias: nil)
     }
 
-    /// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): an int8 Conv2D
-    /// whose int32 bias has scale x_scale · w_scale.
     mutating func importQLinearConv(_ node: OnnxNode) throws(DLError) {
-        let x = try tensor(node, 0), w = try tensor(node, 3)
-        let (xParams, _) = try quantParams(node, scale: 1, zeroPoint: 2, axis: nil, rank: rank(x))
-        try attachQuant(x, xParams, node)
-        let (wParams, _) = try quantParams(node, scale: 4, zeroPoint: 5, axis: 0, rank: rank(w))
-        try attachQuant(w, wParams, node)
-        var bias = Node.absent
-        if hasInput(node, 8) {
-            bias = try tensor(node, 8)
-            let scales = wParams.scales.map { $0 * xParams.scales[0] }
-            try attachQuant(bias, QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: scales.count),
-                                              axis: scales.count > 1 ? 0 : nil), node)
+        try importAsQDQ(node, op: "Conv", weightBias: hasInput(node, 8) ? 8 : nil)
+    }
+
+    private mutating func importAsQDQ(_ node: OnnxNode, op: String, weightBias: Int?) throws(DLError) {
+        func input(_ i: Int) -> String { i < node.inputs.count ? node.inputs[i] : "" }
+        let prefix = node.name + "__"
+        var dqAttributes: [String: OnnxAttribute] = [:]
+        if op == "Conv" { dqAttributes["axis"] = .int(0) }
+        var parts = [
+            OnnxNode(name: prefix + "dq_a", opType: "DequantizeLinear", domain: "", inputs: [input(0), input(1), input(2)],
+                     outputs: [prefix + "a"], attributes: [:]),
+            OnnxNode(name: prefix + "dq_b", opType: "DequantizeLinear", domain: "", inputs: [input(3), input(4), input(5)],
+                     outputs: [prefix + "b"], attributes: op == "Conv" ? dqAttributes : ["axis": .int(-1)]),
+        ]
+        var opInputs = [prefix + "a", prefix + "b"]
+        if let bias = weightBias {
+            // The int32 bias has scale x_scale · w_scale (per output channel) and zero point 0.
+            guard let xs = constant(node, 1), let ws = constant(node, 4) else {
+                throw DLError(.unsupported, "\(node.label): scales must be constants")
+            }
+            let x = Float(xs.double(at: 0))
+            values[prefix + "bias_scale"] = .constant(HostTensor(floats: ws.floatValues.map { $0 * x }, dims: ws.count == 1 ? [] : [ws.count]))
+            parts.append(OnnxNode(name: prefix + "dq_bias", opType: "DequantizeLinear", domain: "",
+                                  inputs: [input(bias), prefix + "bias_scale"], outputs: [prefix + "bias"], attributes: dqAttributes))
+            opInputs.append(prefix + "bias")
         }
-        guard let wShape = shape(w), wShape.rank == 4 else { throw DLError(.unsupported, "\(node.label): only 2-D convolution is imported") }
-        let strides = try pair(node, "strides"), dilations = try pair(node, "dilations")
-        let pads = try resolvePads(node, input: x, kernel: [wShape[2], wShape[3]], strides: strides, dilations: dilations)
-        let (yParams, yType) = try quantParams(node, scale: 6, zeroPoint: 7, axis: nil, rank: nil)
-        let out = addActivation(node.outputs[0], dtype: (yType ?? .uint8).storageType)
-        graph.tensors[out].quant = yParams
-        emit(node.name, .conv2d, [x, w, bias], [out], [
-            Attribute("strides", .ints(strides.map { Int64($0) })), Attribute("pads", .ints(pads)),
-            Attribute("dilations", .ints(dilations.map { Int64($0) })), Attribute("group", .int(node.int("group", default: 1))),
-            Attribute("activation", .int(0)),
-        ])
+        var opAttributes = node.attributes
+        if op == "MatMul" { opAttributes = [:] }
+        parts.append(OnnxNode(name: node.name, opType: op, domain: "", inputs: opInputs, outputs: [prefix + "y"], attributes: opAttributes))
+        parts.append(OnnxNode(name: prefix + "q_y", opType: "QuantizeLinear", domain: "", inputs: [prefix + "y", input(6), input(7)],
+                              outputs: node.outputs, attributes: [:]))
+        for part in parts { try importNode(part) }
     }
 
     /// MatMulInteger(A, B, a_zp?, b_zp?) -> int32 (A - a_zp)(B - b_zp): a MatMul on
@@ -137,7 +132,7 @@ extension ImportContext {
         let out = addActivation(node.outputs[0], dtype: .int32)
         graph.tensors[out].dtype = .int32
         graph.tensors[out].quant = QuantParams(scale: 1, zeroPoint: 0)
-        emit(node.name, .matMul, [a, b], [out])
+        try emit(node.name, .matMul, [a, b], [out])
     }
 
     /// real = (q − zero point) × scale, per tensor or per channel along `params.axis`.

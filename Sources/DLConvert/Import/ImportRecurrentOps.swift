@@ -39,7 +39,7 @@ extension ImportContext {
             outputs.append(name.isEmpty ? addIntermediate("\(node.name)_unused\(k)", dtype: dtype) : addActivation(name, dtype: dtype))
         }
         let op: OpCode = node.opType == "LSTM" ? .lstm : node.opType == "GRU" ? .gru : .rnn
-        emit(node.name, op, inputs, outputs, attributes)
+        try emit(node.name, op, inputs, outputs, attributes)
     }
 
     private func isZeros(_ node: OnnxNode, _ i: Int) -> Bool {

@@ -4,7 +4,7 @@ import DLCore
 /// on tensors computed at run time.
 extension ImportContext {
     mutating func importIdentity(_ node: OnnxNode) throws(DLError) {
-        emitSimple(node, .identity, inputs: [try tensor(node, 0)])
+        try emitSimple(node, .identity, inputs: [try tensor(node, 0)])
     }
 
     /// Inference Dropout is the identity; the mask output and training mode are not.
@@ -27,7 +27,7 @@ extension ImportContext {
             guard let r = rank(x) else { throw DLError(.unsupported, "\(node.label): a negative axis needs the input's rank") }
             axis += Int64(r)
         }
-        emitSimple(node, .flatten, inputs: [x], attributes: [Attribute("axis", .int(axis))])
+        try emitSimple(node, .flatten, inputs: [x], attributes: [Attribute("axis", .int(axis))])
     }
 
     mutating func importReshape(_ node: OnnxNode) throws(DLError) {
@@ -58,7 +58,7 @@ extension ImportContext {
         if allowZero && target.contains(0) {
             throw DLError(.unsupported, "\(node.label): allowzero with a zero dimension (an empty tensor)")
         }
-        emitSimple(node, .reshape, inputs: [x], attributes: [Attribute("shape", .ints(target))])
+        try emitSimple(node, .reshape, inputs: [x], attributes: [Attribute("shape", .ints(target))])
     }
 
     mutating func importTranspose(_ node: OnnxNode) throws(DLError) {
@@ -68,7 +68,7 @@ extension ImportContext {
             guard let r = rank(x) else { throw DLError(.unsupported, "\(node.label): a default perm needs the input's rank") }
             perm = (0..<Int64(r)).reversed()
         }
-        emitSimple(node, .transpose, inputs: [x], attributes: [Attribute("perm", .ints(perm!))])
+        try emitSimple(node, .transpose, inputs: [x], attributes: [Attribute("perm", .ints(perm!))])
     }
 
     mutating func importConcat(_ node: OnnxNode) throws(DLError) {
@@ -79,7 +79,7 @@ extension ImportContext {
             guard let r = rank(node, 0) else { throw DLError(.unsupported, "\(node.label): a negative axis needs the input's rank") }
             axis += Int64(r)
         }
-        emitSimple(node, .concat, inputs: inputs, attributes: [Attribute("axis", .int(axis))])
+        try emitSimple(node, .concat, inputs: inputs, attributes: [Attribute("axis", .int(axis))])
     }
 
     /// Axes come from the attribute before opset 13 and from input 1 after.
@@ -100,7 +100,7 @@ extension ImportContext {
             guard rank(x) != nil else { throw DLError(.unsupported, "\(node.label): negative axes need the input's rank") }
             axes = axes.map { $0 < 0 ? $0 + Int64(outRank) : $0 }
         }
-        emitSimple(node, node.opType == "Squeeze" ? .squeeze : .unsqueeze, inputs: [x],
+        try emitSimple(node, node.opType == "Squeeze" ? .squeeze : .unsqueeze, inputs: [x],
                    attributes: [Attribute("axes", .ints(axes.sorted()))])
     }
 
@@ -111,7 +111,7 @@ extension ImportContext {
             guard let r = rank(data) else { throw DLError(.unsupported, "\(node.label): a negative axis needs the input's rank") }
             axis += Int64(r)
         }
-        emitSimple(node, .gather, inputs: [data, indices], attributes: [Attribute("axis", .int(axis))], dtypeFrom: data)
+        try emitSimple(node, .gather, inputs: [data, indices], attributes: [Attribute("axis", .int(axis))], dtypeFrom: data)
     }
 
     /// Shape of a tensor whose rank is unknown here: nothing to fold it with.

@@ -125,7 +125,7 @@ extension ImportContext {
         let pseudo = OnnxNode(name: "output_" + name, opType: "Identity", domain: "", inputs: [name], outputs: [name], attributes: [:])
         let source = try tensor(pseudo, 0)
         let out = addActivation(name, dtype: graph.tensors[source].dtype, shape: shape(source))
-        emit(pseudo.name, .identity, [source], [out])
+        try emit(pseudo.name, .identity, [source], [out])
         return out
     }
 }

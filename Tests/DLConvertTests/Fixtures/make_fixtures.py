@@ -136,4 +136,33 @@ np.save(os.path.join(here, "qdq_gemm_bq.npy"), bq)
 np.save(os.path.join(here, "npy_f32.npy"), np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7)
 np.save(os.path.join(here, "npy_i64.npy"), np.array([[-3, 5], [7, 1 << 40]], dtype=np.int64))
 np.save(os.path.join(here, "npy_u8_scalar.npy"), np.array(200, dtype=np.uint8))
+# Two Dense layers with a Relu between: int8 quantization chains them without a float round trip.
+g = helper.make_graph(
+    [helper.make_node("Gemm", ["x", "W1", "b1"], ["h"], name="fc1", transB=1),
+     helper.make_node("Relu", ["h"], ["r"], name="relu1"),
+     helper.make_node("Gemm", ["r", "W2", "b2"], ["y"], name="fc2", transB=1)],
+    "mlp2", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+    [numpy_helper.from_array(a, n) for a, n in [(f32(5, 6), "W1"), (f32(5), "b1"), (f32(3, 5), "W2"), (f32(3), "b2")]])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "mlp2.onnx")
+
+# 1-D convolution and pooling over [N, C, L] (run as 2-D with a kernel of height 1).
+g = helper.make_graph(
+    [helper.make_node("Conv", ["x", "W1d"], ["c"], name="conv1d", pads=[2, 1], strides=[2], dilations=[2]),
+     helper.make_node("MaxPool", ["c"], ["y"], name="pool1d", kernel_shape=[2])],
+    "conv1d", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 17])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, 7])],
+    [numpy_helper.from_array(f32(4, 3, 3), "W1d")])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "conv1d.onnx")
+
+# onnxruntime's outputs on fixed inputs, for the import-then-run tests.
+import onnxruntime as ort  # noqa: E402
+
+for name, shape in [("gemm_transb", (2, 3)), ("conv_bn_relu", (2, 3, 8, 8)), ("shape_subgraph", (3, 2, 3, 4)),
+                    ("softmax_opset11", (2, 3, 4)), ("tensor_storage", (3, 5)), ("qdq_gemm", (5, 4)), ("mlp2", (64, 6)), ("conv1d", (2, 3, 17))]:
+    x = rng.standard_normal(shape).astype(np.float32)
+    session = ort.InferenceSession(os.path.join(here, name + ".onnx"), providers=["CPUExecutionProvider"])
+    y = session.run(None, {session.get_inputs()[0].name: x})[0]
+    np.save(os.path.join(here, name + "_input.npy"), x)
+    np.save(os.path.join(here, name + "_expected.npy"), y)
 print("fixtures written")
