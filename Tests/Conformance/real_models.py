@@ -182,6 +182,8 @@ def main():
         int8 = convert("int8", base + ".onnx", base + "_int8.dlpk", "--quantize", "int8", "--calibrate", base + "_calib.npy", "--compress", "19")
         fp16 = convert("fp16", base + ".onnx", base + "_fp16.dlpk", "--quantize", "fp16", "--compress", "19")
         qdq = convert("qdq", base + "_qdq.onnx", base + "_qdq.dlpk")
+        subprocess.run([args.dlpack, "convert", base + ".onnx", base + "_zstd.dlpk", "--compress", "19"],
+                       check=True, capture_output=True)
 
         def acc(y):
             return None if y is None else float((y.argmax(1) == yte).mean())
@@ -198,7 +200,7 @@ def main():
             "accuracy_onnxruntime_qdq": acc(ref_qdq),
             "accuracy_dlpack_qdq": acc(qdq),
             "bytes": {name: os.path.getsize(base + suffix) for name, suffix in [
-                ("onnx_fp32", ".onnx"), ("onnx_int8_qdq", "_qdq.onnx"), ("dlpk_fp32", ".dlpk"),
+                ("onnx_fp32", ".onnx"), ("onnx_int8_qdq", "_qdq.onnx"), ("dlpk_fp32", ".dlpk"), ("dlpk_fp32_zstd", "_zstd.dlpk"),
                 ("dlpk_int8_zstd", "_int8.dlpk"), ("dlpk_fp16_zstd", "_fp16.dlpk"), ("dlpk_from_qdq", "_qdq.dlpk")]
                 if os.path.exists(base + suffix)},
             "errors": errors,
