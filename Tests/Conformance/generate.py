@@ -29,6 +29,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scope import SUPPORTED_OPS, FOLDED_OPS, PARAMETER_INPUTS, out_of_scope_reason  # noqa: E402
 
 
+def trim_statistics_outputs(model):
+    """LayerNormalization's Mean and InvStdDev outputs are statistics for training, which
+    the .dlpk op has no outputs for: the case checks Y alone. Returns the model and the
+    indices of the graph outputs kept."""
+    import onnx
+    dropped = set()
+    for node in model.graph.node:
+        if node.op_type == "LayerNormalization":
+            dropped.update(o for o in node.output[1:] if o)
+    if not dropped:
+        return model, set(range(len(model.graph.output)))
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for node in m.graph.node:
+        if node.op_type == "LayerNormalization":
+            del node.output[1:]
+    kept = {k for k, o in enumerate(model.graph.output) if o.name not in dropped}
+    outputs = [o for o in model.graph.output if o.name not in dropped]
+    del m.graph.output[:]
+    m.graph.output.extend(outputs)
+    return m, kept
+
+
 def frozen_inputs(model):
     """Graph inputs that dlpack needs at conversion time (shapes, axes, quantization
     parameters, clip bounds): exported models carry them as initializers, while ONNX's
@@ -107,21 +130,21 @@ def main() -> int:
             skipped.append({"name": case.name, "op": op, "reason": reason})
             continue
         case_dir = os.path.join(args.out, case.name)
-        frozen = frozen_inputs(case.model)
+        model, kept = trim_statistics_outputs(case.model)
+        frozen = frozen_inputs(model)
         for k, (ins, outs) in enumerate(case.data_sets):
             d = os.path.join(case_dir, str(k))
             os.makedirs(d, exist_ok=True)
-            model = freeze(case.model, frozen, ins)
-            onnx.save(model, os.path.join(d, "model.onnx"))
+            onnx.save(freeze(model, frozen, ins), os.path.join(d, "model.onnx"))
             runtime_inputs = [as_declared(a, case.model.graph.input[i]) for i, a in enumerate(ins)
                               if case.model.graph.input[i].name not in frozen]
             for i, a in enumerate(runtime_inputs):
                 np.save(os.path.join(d, f"input_{i}.npy"), np.asarray(a, order="C"))
-            for i, a in enumerate(outs):
+            for i, a in enumerate(o for k, o in enumerate(outs) if k in kept):
                 np.save(os.path.join(d, f"output_{i}.npy"), np.asarray(a, order="C"))
         cases.append({"name": case.name, "op": op, "dir": case.name, "datasets": len(case.data_sets),
                       "inputs": [i.name for i in case.model.graph.input if i.name not in frozen],
-                      "frozen": sorted(frozen), "outputs": [o.name for o in case.model.graph.output],
+                      "frozen": sorted(frozen), "outputs": [o.name for o in model.graph.output],
                       "rtol": case.rtol, "atol": case.atol})
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(cases, f, indent=1)

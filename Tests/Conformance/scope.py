@@ -7,7 +7,7 @@ SUPPORTED_OPS = {
     "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Gelu", "Clip",
     "Softmax", "LogSoftmax", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
     "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze",
-    "Identity", "Dropout", "LSTM", "GRU", "RNN",
+    "Identity", "Dropout", "LSTM", "GRU", "RNN", "LayerNormalization",
     "QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "QLinearConv", "MatMulInteger",
 }
 

@@ -120,4 +120,18 @@ extension ImportContext {
         try emitSimple(node, .batchNorm, inputs: inputs, attributes: [Attribute("epsilon", .float(node.float("epsilon", default: 1e-5)))],
                    dtypeFrom: inputs[0])
     }
+
+    /// Inference LayerNormalization (opset 17): the Mean and InvStdDev outputs are training-only.
+    mutating func importLayerNorm(_ node: OnnxNode) throws(DLError) {
+        if node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+            throw DLError(.unsupported, "\(node.label): the Mean/InvStdDev outputs (training)")
+        }
+        if node.int("stash_type", default: 1) != 1 { throw DLError(.unsupported, "\(node.label): stash_type other than float") }
+        let x = try tensor(node, 0)
+        var axis = node.int("axis", default: -1)
+        if axis < 0, let r = rank(x) { axis += Int64(r) }
+        try emitSimple(node, .layerNorm, inputs: [x, try tensor(node, 1), hasInput(node, 2) ? try tensor(node, 2) : Node.absent],
+                       attributes: [Attribute("axis", .int(axis)), Attribute("epsilon", .float(node.float("epsilon", default: 1e-5)))],
+                       dtypeFrom: x)
+    }
 }

@@ -17,7 +17,7 @@ public enum OnnxImporter {
         "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Gelu", "Clip",
         "Softmax", "LogSoftmax", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
         "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze",
-        "Identity", "Dropout", "LSTM", "GRU", "RNN",
+        "Identity", "Dropout", "LSTM", "GRU", "RNN", "LayerNormalization",
         "QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "QLinearConv", "MatMulInteger",
         // Evaluated at conversion time (shape subgraphs and constants); Gather also runs.
         "Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape",
@@ -99,6 +99,7 @@ extension ImportContext {
         case "MaxPool", "AveragePool": try importPool(node)
         case "GlobalAveragePool": try importUnary(node, .globalAvgPool)
         case "BatchNormalization": try importBatchNorm(node)
+        case "LayerNormalization": try importLayerNorm(node)
         case "Flatten": try importFlatten(node)
         case "Reshape": try importReshape(node)
         case "Transpose": try importTranspose(node)
