@@ -7,6 +7,9 @@ Checks (issue 5): fp32 max |dlpack - onnxruntime| <= 1e-4; int8 argmax agreement
 with fp32 >= 99% and accuracy within 1 point of fp32. Also reports the sizes of the
 ONNX files (fp32 and onnxruntime's int8 QDQ) next to the .dlpk files.
 
+Each model is exported twice: with the TorchScript exporter (opset 17) and, when
+onnxscript is installed, with torch's default dynamo exporter (opset 18+).
+
 Usage: python3 Tests/Conformance/real_models.py [--dlpack .build/debug/dlpack] [--work DIR]
 Data: Tests/Data/digits.csv and Tests/Data/mnist_5k.csv.gz (see Tests/Data/PROVENANCE.md).
 """
@@ -118,6 +121,16 @@ def export(model, sample, path):
                           dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
 
 
+def export_dynamo(model, sample, path):
+    """torch.onnx.export's default (dynamo) exporter, opset 18+, when onnxscript is installed."""
+    import torch
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.from_numpy(sample),), path, dynamo=True, input_names=["input"],
+                          output_names=["logits"], dynamic_shapes=({0: batch},), external_data=False, verbose=False)
+
+
 def quantize_qdq(fp32_path, qdq_path, calibration):
     """onnxruntime's static int8 QDQ quantization, for the size comparison and the QDQ import."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
@@ -184,6 +197,16 @@ def main():
         qdq = convert("qdq", base + "_qdq.onnx", base + "_qdq.dlpk")
         subprocess.run([args.dlpack, "convert", base + ".onnx", base + "_zstd.dlpk", "--compress", "19"],
                        check=True, capture_output=True)
+        dynamo = None
+        try:
+            import onnxscript  # noqa: F401  (the dynamo exporter needs it)
+            import contextlib
+            import io
+            with contextlib.redirect_stdout(io.StringIO()):
+                export_dynamo(model, xte[:2], base + "_dynamo.onnx")
+            dynamo = convert("dynamo", base + "_dynamo.onnx", base + "_dynamo.dlpk")
+        except ImportError:
+            errors["dynamo"] = "onnxscript is not installed: the dynamo exporter was not tried"
 
         def acc(y):
             return None if y is None else float((y.argmax(1) == yte).mean())
@@ -196,6 +219,7 @@ def main():
             "accuracy_int8": acc(int8),
             "int8_argmax_agreement": None if int8 is None or fp32 is None else float((int8.argmax(1) == fp32.argmax(1)).mean()),
             "fp16_max_abs_error": None if fp16 is None else float(np.abs(fp16 - ref).max()),
+            "dynamo_export_fp32_max_abs_error": None if dynamo is None else float(np.abs(dynamo - ref).max()),
             "qdq_vs_onnxruntime_qdq_max_abs_error": None if qdq is None else float(np.abs(qdq - ref_qdq).max()),
             "accuracy_onnxruntime_qdq": acc(ref_qdq),
             "accuracy_dlpack_qdq": acc(qdq),
@@ -206,6 +230,10 @@ def main():
             "errors": errors,
             "seconds": round(time.time() - t0, 1),
         }
+        if "dynamo" in errors and not errors["dynamo"].startswith("onnxscript"):
+            failures.append(f"{kind}: the dynamo export did not convert or run: {errors['dynamo']}")
+        elif dynamo is not None and r["dynamo_export_fp32_max_abs_error"] > 1e-4:
+            failures.append(f"{kind}: dynamo export fp32 max abs error {r['dynamo_export_fp32_max_abs_error']:.2e} > 1e-4")
         if fp32 is None or r["fp32_max_abs_error"] > 1e-4:
             failures.append(f"{kind}: fp32 max abs error {r['fp32_max_abs_error']} > 1e-4 {errors.get('fp32', '')}")
         if int8 is None or r["int8_argmax_agreement"] < 0.99:

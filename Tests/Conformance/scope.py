@@ -12,7 +12,7 @@ SUPPORTED_OPS = {
 }
 
 # Ops evaluated at conversion time when their inputs are known (shape subgraphs).
-FOLDED_OPS = {"Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape"}
+FOLDED_OPS = {"Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape", "Expand"}
 
 # Inputs (by position) that dlpack reads at conversion time, as exported models
 # have them (initializers); the harness freezes the test's values into the model.

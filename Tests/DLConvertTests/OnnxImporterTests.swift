@@ -38,6 +38,14 @@ import _TestSupport
         #expect(model.constants.isEmpty)
     }
 
+    /// Shape -> Concat -> Expand -> Slice builds a zero state sized by the batch: it folds
+    /// into the LSTM's default (absent) initial state.
+    @Test func a_batch_sized_zero_state_becomes_the_default_state() throws {
+        let model = try Fixture.importModel("lstm_zero_state.onnx")
+        #expect(model.graph.nodes.map(\.op) == [.lstm])
+        #expect(model.graph.nodes[0].inputs[5] == Node.absent && model.graph.nodes[0].inputs[6] == Node.absent)
+    }
+
     @Test func every_unsupported_op_is_listed_in_one_error() throws {
         #expect {
             _ = try Fixture.importModel("unsupported.onnx")

@@ -7,7 +7,7 @@ extension ImportContext {
     /// Ops evaluated here when every input is known.
     static let foldable: Set<String> = [
         "Constant", "Shape", "Gather", "Concat", "Cast", "Unsqueeze", "Squeeze", "Identity", "Slice",
-        "Reshape", "Transpose", "Flatten", "Add", "Sub", "Mul", "Div", "ConstantOfShape", "Dropout",
+        "Reshape", "Transpose", "Flatten", "Add", "Sub", "Mul", "Div", "ConstantOfShape", "Dropout", "Expand",
     ]
 
     /// Largest constant folding may create (a ConstantOfShape could ask for billions).
@@ -18,6 +18,12 @@ extension ImportContext {
         guard Self.foldable.contains(node.opType) else { return false }
         if node.opType == "Constant" { values[node.outputs[0]] = .constant(try constantValue(node)); return true }
         if node.opType == "Shape" { return try foldShape(node) }
+        if case .filled(let fill, let dims)? = value(node, 0) { return try foldFilled(node, fill, dims) }
+        if node.opType == "Expand", let x = constant(node, 0), x.count == 1, case .shape(let dims, _)? = value(node, 1),
+           constant(node, 1) == nil {
+            values[node.outputs[0]] = .filled(x, dims: dims)   // a constant broadcast to a run-time shape
+            return true
+        }
         let present = (0..<node.inputs.count).filter { hasInput(node, $0) }
         // Symbolic shape arithmetic: some inputs are shape values, the rest known.
         let symbolic = present.contains { if case .shape? = value(node, $0) { return true }; return false }
@@ -68,6 +74,51 @@ extension ImportContext {
         let start = clampIndex(node.int("start", default: 0))
         let end = node.int("end").map(clampIndex) ?? dims.count
         values[node.outputs[0]] = .shape(start < end ? Array(dims[start..<end]) : [], scalar: false)
+        return true
+    }
+
+    /// Reshaping ops on a constant fill whose shape is known only at run time: the fill
+    /// stays a fill of the new shape (Slice needs the sliced dimensions to be known).
+    mutating func foldFilled(_ node: OnnxNode, _ fill: HostTensor, _ dims: [SymbolicDim]) throws(DLError) -> Bool {
+        var out = dims
+        switch node.opType {
+        case "Identity", "Dropout": break
+        case "Cast":
+            guard let to = node.int("to"), let type = OnnxElementType(rawValue: Int32(truncatingIfNeeded: to)) else { return false }
+            values[node.outputs[0]] = .filled(HostOps.cast(fill, to: type), dims: dims)
+            return true
+        case "Unsqueeze", "Squeeze":
+            guard let axes = node.ints("axes") ?? constant(node, 1)?.int64Values else { return false }
+            let rank = node.opType == "Unsqueeze" ? dims.count + axes.count : dims.count
+            var normalized: Set<Int> = []
+            for a in axes { normalized.insert(try normalizeAxis(a, rank: rank, node)) }
+            if node.opType == "Unsqueeze" {
+                out = []
+                var source = dims.makeIterator()
+                for k in 0..<rank { out.append(normalized.contains(k) ? .known(1) : source.next() ?? .known(1)) }
+            } else {
+                guard normalized.allSatisfy({ dims[$0] == .known(1) }) else { return false }
+                out = dims.indices.filter { !normalized.contains($0) }.map { dims[$0] }
+            }
+        case "Slice":
+            guard let starts = constant(node, 1)?.int64Values, let ends = constant(node, 2)?.int64Values else { return false }
+            let axes = hasInput(node, 3) ? (constant(node, 3)?.int64Values ?? []) : (0..<Int64(starts.count)).map { $0 }
+            let steps = hasInput(node, 4) ? (constant(node, 4)?.int64Values ?? []) : [Int64](repeating: 1, count: starts.count)
+            guard axes.count == starts.count, ends.count == starts.count, steps.count == starts.count else { return false }
+            for (k, rawAxis) in axes.enumerated() {
+                let axis = try normalizeAxis(rawAxis, rank: dims.count, node)
+                guard case .known(let n) = dims[axis], steps[k] == 1 else {
+                    // A full slice of a dynamic dimension keeps it.
+                    if starts[k] == 0 && ends[k] >= Int64(Int32.max) && steps[k] == 1 { continue }
+                    return false
+                }
+                let s = min(max(starts[k] < 0 ? starts[k] + n : starts[k], 0), n)
+                let e = min(max(ends[k] < 0 ? ends[k] + n : ends[k], 0), n)
+                out[axis] = .known(max(e - s, 0))
+            }
+        default: return false
+        }
+        values[node.outputs[0]] = .filled(fill, dims: out)
         return true
     }
 
@@ -180,6 +231,14 @@ extension ImportContext {
                 throw DLError(.invalidModel, "\(node.label): starts, ends, axes and steps disagree")
             }
             return HostOps.slice(x, starts: starts, ends: ends, axes: axes, steps: steps)
+        case "Expand":
+            let target = inputs[1].int64Values.map { Int(truncatingIfNeeded: $0) }
+            guard target.allSatisfy({ $0 >= 0 }), let dims = HostOps.broadcast(x.dims, target),
+                  let n = Shape(dims).elementCount, n <= ImportContext.maxFoldedElements else {
+                throw DLError(.invalidModel, "\(node.label): cannot expand \(x.dims) to \(target)")
+            }
+            let zeros = HostOps.cast(HostTensor(floats: [Float](repeating: 0, count: n), dims: dims), to: x.type)
+            return HostOps.cast(try HostOps.binary(x, zeros, "Add", node), to: x.type)
         case "ConstantOfShape":
             let dims = x.int64Values.map { Int(truncatingIfNeeded: $0) }
             guard dims.allSatisfy({ $0 >= 0 }), let n = Shape(dims).elementCount, n <= ImportContext.maxFoldedElements else {

@@ -20,7 +20,7 @@ public enum OnnxImporter {
         "Identity", "Dropout", "LSTM", "GRU", "RNN", "LayerNormalization",
         "QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "QLinearConv", "MatMulInteger",
         // Evaluated at conversion time (shape subgraphs and constants); Gather also runs.
-        "Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape",
+        "Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape", "Expand",
     ]
 
     /// Opsets this importer was written against.

@@ -155,11 +155,30 @@ g = helper.make_graph(
     [numpy_helper.from_array(f32(4, 3, 3), "W1d")])
 save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "conv1d.onnx")
 
+# An LSTM whose zero initial state is sized by the batch at run time, as torch's dynamo
+# exporter writes it: Shape -> Concat -> Expand -> Slice, folded away by the importer.
+H, I = 4, 3
+k = lambda *a: numpy_helper.from_array(np.array(a, np.int64))
+g = helper.make_graph(
+    [helper.make_node("Shape", ["x"], ["batch"], name="shape", start=1, end=2),
+     helper.make_node("Constant", [], ["one"], name="c1", value=k(1)),
+     helper.make_node("Constant", [], ["hid"], name="c2", value=k(H)),
+     helper.make_node("Concat", ["one", "batch", "hid"], ["state_shape"], name="concat", axis=0),
+     helper.make_node("Constant", [], ["zero"], name="c0", value=numpy_helper.from_array(np.array(0, np.float32))),
+     helper.make_node("Expand", ["zero", "state_shape"], ["zeros"], name="expand"),
+     helper.make_node("Constant", [], ["s0"], name="c3", value=k(0)),
+     helper.make_node("Slice", ["zeros", "s0", "one", "s0"], ["h0"], name="slice"),
+     helper.make_node("LSTM", ["x", "Wl", "Rl", "Bl", "", "h0", "h0"], ["Y", "Y_h"], name="lstm", hidden_size=H)],
+    "lstm_zero_state", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, "N", I])],
+    [helper.make_tensor_value_info("Y_h", TensorProto.FLOAT, [1, "N", H])],
+    [numpy_helper.from_array(a, n) for a, n in [(f32(1, 4 * H, I), "Wl"), (f32(1, 4 * H, H), "Rl"), (f32(1, 8 * H), "Bl")]])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]), "lstm_zero_state.onnx")
+
 # onnxruntime's outputs on fixed inputs, for the import-then-run tests.
 import onnxruntime as ort  # noqa: E402
 
 for name, shape in [("gemm_transb", (2, 3)), ("conv_bn_relu", (2, 3, 8, 8)), ("shape_subgraph", (3, 2, 3, 4)),
-                    ("softmax_opset11", (2, 3, 4)), ("tensor_storage", (3, 5)), ("qdq_gemm", (5, 4)), ("mlp2", (64, 6)), ("conv1d", (2, 3, 17))]:
+                    ("softmax_opset11", (2, 3, 4)), ("tensor_storage", (3, 5)), ("qdq_gemm", (5, 4)), ("mlp2", (64, 6)), ("conv1d", (2, 3, 17)), ("lstm_zero_state", (5, 2, 3))]:
     x = rng.standard_normal(shape).astype(np.float32)
     session = ort.InferenceSession(os.path.join(here, name + ".onnx"), providers=["CPUExecutionProvider"])
     y = session.run(None, {session.get_inputs()[0].name: x})[0]
