@@ -222,6 +222,7 @@ def main():
             "dynamo_export_fp32_max_abs_error": None if dynamo is None else float(np.abs(dynamo - ref).max()),
             "qdq_vs_onnxruntime_qdq_max_abs_error": None if qdq is None else float(np.abs(qdq - ref_qdq).max()),
             "accuracy_onnxruntime_qdq": acc(ref_qdq),
+            "onnxruntime_qdq_argmax_agreement": float((ref_qdq.argmax(1) == ref.argmax(1)).mean()),
             "accuracy_dlpack_qdq": acc(qdq),
             "bytes": {name: os.path.getsize(base + suffix) for name, suffix in [
                 ("onnx_fp32", ".onnx"), ("onnx_int8_qdq", "_qdq.onnx"), ("dlpk_fp32", ".dlpk"), ("dlpk_fp32_zstd", "_zstd.dlpk"),
