@@ -1,1 +1,2 @@
 print("dlpack-bench")
+Conv2DBench.run()
