@@ -58,15 +58,16 @@ void dlk_aligned_free(void *pointer) {
 
 int dlk_write_file_atomic(const char *path, const void *data, size_t length) {
     size_t n = strlen(path);
-    char *temp = malloc(n + 32);
+    char *temp = malloc(n + 16);
     if (temp == NULL) return ENOMEM;
-    snprintf(temp, n + 32, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    snprintf(temp, n + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkostemp(temp, O_CLOEXEC);  /* a unique name, even for writers in one process */
     if (fd < 0) {
         int e = errno;
         free(temp);
         return e;
     }
+    (void)fchmod(fd, 0644);
     const unsigned char *p = data;
     size_t left = length;
     int e = 0;

@@ -137,7 +137,7 @@ extension DLPKModel {
             }
             order.append(i)
         }
-        // Sort by offset (insertion sort is quadratic only for files written out of order).
+        // In offset order, to find overlaps and check the gaps between blobs.
         order.sort { decoded.blobs[$0]!.offset < decoded.blobs[$1]!.offset }
         var cursor = 0
         for i in order {

@@ -25,23 +25,36 @@ enum QuantMode: String, CaseIterable, Sendable {
     }
 }
 
-/// Deterministic bytes for a tensor: smooth float values for float dtypes (so that
-/// compression has something to find), uniform bytes otherwise.
+/// Deterministic bytes for a tensor, shaped like real weights so that compression has
+/// something to find: small floats, and integers from a narrow range.
 func testBytes(dtype: DType, count: Int, seed: UInt64) -> [UInt8] {
     var rng = SeededGenerator(seed: seed)
-    let size = dtype.storageBytes(count: count)!
+    var out: [UInt8] = []
+    out.reserveCapacity(dtype.storageBytes(count: count)!)
+    func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
     switch dtype {
     case .float32:
-        var out: [UInt8] = []
-        out.reserveCapacity(size)
-        for _ in 0..<count {
-            let v = Float.random(in: -0.5...0.5, using: &rng)
-            withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        for _ in 0..<count { append(Float.random(in: -0.5...0.5, using: &rng).bitPattern) }
+    case .float16:
+        for _ in 0..<count { append(Float16(Float.random(in: -0.5...0.5, using: &rng)).bitPattern) }
+    case .bfloat16:
+        for _ in 0..<count { append(UInt16(Float.random(in: -0.5...0.5, using: &rng).bitPattern >> 16)) }
+    case .int8:
+        for _ in 0..<count { append(Int8.random(in: -20...20, using: &rng)) }
+    case .uint8:
+        for _ in 0..<count { append(UInt8.random(in: 100...140, using: &rng)) }
+    case .int32:
+        for _ in 0..<count { append(Int32.random(in: -1000...1000, using: &rng)) }
+    case .int64:
+        for _ in 0..<count { append(Int64.random(in: -1000...1000, using: &rng)) }
+    case .int4:
+        for _ in 0..<(count + 1) / 2 {
+            let lo = UInt8(bitPattern: Int8.random(in: -2...2, using: &rng)) & 0xF
+            let hi = count % 2 == 1 && out.count == count / 2 ? 0 : UInt8(bitPattern: Int8.random(in: -2...2, using: &rng)) & 0xF
+            out.append(lo | hi << 4)
         }
-        return out
-    default:
-        return (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
+    return out
 }
 
 /// A small graph exercising every part of the manifest: x [?, 4] -> Dense(W, B) -> Relu -> y,
