@@ -1,4 +1,5 @@
 import DLCore
+import DLKernels
 
 /// Conversion-time evaluation of the few ops that compute shapes and constants
 /// (Shape → Gather → Concat → Reshape and friends), on `HostTensor`s.
@@ -147,7 +148,8 @@ enum HostOps {
             switch type {
             case .float: append(Float(d).bitPattern)
             case .double: append(d.bitPattern)
-            case .float16, .bfloat16: append(floatToHalf(Float(d), bfloat: type == .bfloat16))
+            case .float16: append(Quantize.float16Bits(Float(d)))
+            case .bfloat16: append(Quantize.bfloat16Bits(Float(d)))
             case .bool: bytes.append(d != 0 ? 1 : 0)
             case .int8: append(Int8(truncatingIfNeeded: n))
             case .uint8: append(UInt8(truncatingIfNeeded: n))
@@ -161,34 +163,6 @@ enum HostOps {
         }
         return HostTensor(name: t.name, type: type, dims: t.dims, bytes: bytes)
     }
-}
-
-/// Float -> IEEE half (round to nearest even) or bfloat16 (round to nearest even).
-func floatToHalf(_ f: Float, bfloat: Bool = false) -> UInt16 {
-    let bits = f.bitPattern
-    if bfloat {
-        if f.isNaN { return 0x7fc0 }
-        let rounded = bits &+ 0x7fff &+ ((bits >> 16) & 1)
-        return UInt16(rounded >> 16)
-    }
-    let sign = UInt16((bits >> 16) & 0x8000)
-    let exponent = Int((bits >> 23) & 0xff) - 127 + 15
-    var mantissa = bits & 0x7f_ffff
-    if f.isNaN { return sign | 0x7e00 }
-    if exponent >= 31 { return sign | 0x7c00 }
-    if exponent <= 0 {
-        if exponent < -10 { return sign }
-        mantissa |= 0x80_0000
-        let shift = UInt32(14 - exponent)
-        var half = mantissa >> shift
-        let remainder = mantissa & ((1 << shift) - 1), halfway = UInt32(1) << (shift - 1)
-        if remainder > halfway || (remainder == halfway && half & 1 == 1) { half += 1 }
-        return sign | UInt16(half)
-    }
-    var half = UInt32(exponent) << 10 | (mantissa >> 13)
-    let remainder = mantissa & 0x1fff
-    if remainder > 0x1000 || (remainder == 0x1000 && half & 1 == 1) { half += 1 }
-    return sign | UInt16(truncatingIfNeeded: half)
 }
 
 extension HostTensor {

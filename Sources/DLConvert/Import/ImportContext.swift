@@ -160,10 +160,29 @@ struct ImportContext {
         return index
     }
 
-    /// Appends a node. (Output types come from the ONNX declarations until DLCore's
-    /// ShapeInference is on main; then it derives them here.)
+    /// Appends a node and gives its outputs the types ShapeInference (DLCore, the one
+    /// place for shape rules) derives, merged with what the ONNX file declared.
     mutating func emit(_ name: String, _ op: OpCode, _ inputs: [Int], _ outputs: [Int], _ attributes: [Attribute] = []) throws(DLError) {
-        graph.nodes.append(Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes))
+        let node = Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes)
+        graph.nodes.append(node)
+        var inputTypes: [TensorType?] = []
+        for i in inputs {
+            guard i >= 0 else { inputTypes.append(nil); continue }
+            guard knownShape.contains(i) else { return }   // nothing to infer from
+            inputTypes.append(TensorType(graph.tensors[i].dtype, graph.tensors[i].shape))
+        }
+        let declared = outputs.map { TensorType(graph.tensors[$0].dtype, graph.tensors[$0].shape) }
+        let inferred = try ShapeInference.outputTypes(of: node, inputs: inputTypes,
+                                                      declared: outputs.allSatisfy { knownShape.contains($0) } ? declared : [])
+        for (k, o) in outputs.enumerated() where k < inferred.count {
+            var shape = inferred[k].shape
+            if knownShape.contains(o), graph.tensors[o].shape.rank == shape.rank {
+                shape = ShapeInference.merge(shape, graph.tensors[o].shape)
+            }
+            graph.tensors[o].shape = shape
+            if graph.tensors[o].quant == nil { graph.tensors[o].dtype = inferred[k].dtype }
+            knownShape.insert(o)
+        }
     }
 
     /// Emits `op` from the ONNX node's first output, typed like input `dtypeFrom`.

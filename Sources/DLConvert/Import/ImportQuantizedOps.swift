@@ -1,4 +1,5 @@
 import DLCore
+import DLKernels
 
 /// QuantizeLinear, DequantizeLinear, QLinearMatMul, QLinearConv, MatMulInteger.
 /// In the `.dlpk` graph quantization is a property of tensors: an int8/uint8 tensor
@@ -143,7 +144,7 @@ extension ImportContext {
         out.reserveCapacity(q.count)
         for i in 0..<q.count {
             let c = channels == 1 ? 0 : (i / inner) % channels
-            out.append(Float(q.int64(at: i) - Int64(params.zeroPoints[c])) * params.scales[c])
+            out.append(Quantize.dequantize(Int32(truncatingIfNeeded: q.int64(at: i)), scale: params.scales[c], zeroPoint: params.zeroPoints[c]))
         }
         return HostTensor(floats: out, dims: q.dims)
     }

@@ -1,4 +1,5 @@
 import DLCore
+import DLKernels
 
 /// ONNX element types (TensorProto.DataType values) that dlpack reads.
 public enum OnnxElementType: Int32, Sendable {
@@ -94,8 +95,8 @@ public struct HostTensor: Equatable, Sendable {
         switch type {
         case .float: return Double(Float(bitPattern: load(UInt32.self, i)))
         case .double: return Double(bitPattern: load(UInt64.self, i))
-        case .float16: return Double(halfToFloat(load(UInt16.self, i)))
-        case .bfloat16: return Double(Float(bitPattern: UInt32(load(UInt16.self, i)) << 16))
+        case .float16: return Double(Quantize.float(fromFloat16Bits: load(UInt16.self, i)))
+        case .bfloat16: return Double(Quantize.float(fromBFloat16Bits: load(UInt16.self, i)))
         case .int8: return Double(Int8(bitPattern: bytes[i]))
         case .uint8, .bool: return Double(bytes[i])
         case .int16: return Double(load(Int16.self, i))
@@ -140,17 +141,4 @@ public struct HostTensor: Equatable, Sendable {
             return out
         }
     }
-}
-
-/// IEEE half -> float, bit by bit (Float16 is not available on every platform Swift targets).
-func halfToFloat(_ h: UInt16) -> Float {
-    let sign = UInt32(h >> 15) << 31
-    let exponent = Int((h >> 10) & 0x1f)
-    let mantissa = UInt32(h & 0x3ff)
-    if exponent == 0 {
-        let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-        return sign != 0 ? -magnitude : magnitude
-    }
-    if exponent == 31 { return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13)) }
-    return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
 }
