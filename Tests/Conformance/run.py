@@ -8,8 +8,10 @@ outputs: rtol 1e-2, atol 1e-3), integers exactly. Writes a report (markdown) wit
 pass/fail per op and every case documented as out of scope, with its reason.
 
 Usage: python3 Tests/Conformance/run.py [--dlpack .build/debug/dlpack] [--work DIR]
-                                        [--report FILE] [--op OP]
-Exit status 1 if any in-scope case fails.
+                                        [--report FILE] [--op OP] [--known-failures FILE]
+Exit status 1 if an in-scope case fails that known_failures.txt does not list (cases
+that need a runtime kernel not written yet, each with its reason; run.py says when one
+starts passing so that the list only shrinks).
 """
 import argparse
 import collections
@@ -76,6 +78,8 @@ def main():
     parser.add_argument("--work", default="/tmp/dlpack-conformance")
     parser.add_argument("--report", default=None, help="markdown report path (default WORK/REPORT.md)")
     parser.add_argument("--op", default=None)
+    parser.add_argument("--known-failures", default=os.path.join(HERE, "known_failures.txt"),
+                        help="cases allowed to fail (a runtime gap, with the reason); '' for none")
     args = parser.parse_args()
     cases_dir = os.path.join(args.work, "cases")
     gen = [sys.executable, os.path.join(HERE, "generate.py"), cases_dir] + (["--op", args.op] if args.op else [])
@@ -118,12 +122,26 @@ def main():
     report = args.report or os.path.join(args.work, "REPORT.md")
     with open(report, "w") as f:
         f.write("\n".join(lines) + "\n")
+    known = {}
+    if args.known_failures and os.path.exists(args.known_failures):
+        for line in open(args.known_failures):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                name, _, reason = line.partition(" ")
+                known[name] = reason.strip()
+    unexpected = 0
     for op in sorted(per_op):
         for name, problem in per_op[op]["failures"]:
-            print(f"FAIL {op} {name}: {problem}")
+            tag = "KNOWN" if name in known else "FAIL"
+            unexpected += name not in known
+            print(f"{tag} {op} {name}: {problem}")
+    failing = {n for e in per_op.values() for n, _ in e["failures"]}
+    ran = {c["name"] for c in cases}
+    for name in sorted(set(known) & ran - failing):
+        print(f"NOW PASSING (remove from {os.path.basename(args.known_failures)}): {name}")
     print(f"report: {report}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{passed} passed, {failed} failed ({failed - unexpected} known runtime gaps)")
+    return 1 if unexpected else 0
 
 
 if __name__ == "__main__":
