@@ -165,6 +165,7 @@ def main():
         t0 = time.time()
         xtr, ytr, xte, yte = data[kind]
         xtr, xte = shape_input(kind, xtr), shape_input(kind, xte)
+        torch.manual_seed(1)  # the initial weights too: the same model on every run
         model = build(kind)
         train(model, xtr, ytr, epochs[kind], seed=1)
         base = os.path.join(args.work, kind)
