@@ -37,14 +37,14 @@ struct Convert: ParsableCommand {
     @Option(help: "Node names to keep in float, comma-separated.")
     var exclude: String?
 
-    @Option(help: "zstd level for weight blobs (0 stores them raw).")
-    var compress: Int = 0
+    @Option(help: "zstd level for weight blobs, 1...22; 0 stores them raw (usable in place from a memory map). Default: the writer's (zstd 19 with byte shuffling).")
+    var compress: Int?
 
     @Flag(help: "Print the imported graph.")
     var dump = false
 
     func validate() throws {
-        guard (0...22).contains(compress) else { throw ValidationError("--compress must be 0 (raw) to 22") }
+        if let compress, !(0...22).contains(compress) { throw ValidationError("--compress must be 0 (raw) to 22") }
         if let quantize, quantize != "int8", quantize != "fp16" { throw ValidationError("--quantize must be int8 or fp16") }
         if quantize == "int8" && calibrate == nil { throw ValidationError("--quantize int8 needs --calibrate DATA.npy|DIR") }
         if CalibrationMethod(name: method, percentile: percentile) == nil {
@@ -72,7 +72,8 @@ struct Convert: ParsableCommand {
         if dump { print(model.summary) }
         guard let output else { return }
         let file = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
-        try file.write(to: output, options: WriteOptions(encoding: compress == 0 ? .raw : .zstd(level: Int32(compress))))
+        let options = compress.map { WriteOptions(encoding: $0 == 0 ? .raw : .zstd(level: Int32($0))) } ?? WriteOptions()
+        try file.write(to: output, options: options)
         let inSize = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
         let outSize = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         print("\(input) (\(inSize) bytes, opset \(onnx.defaultOpset)) -> \(output) (\(outSize) bytes, \(model.graph.nodes.count) nodes)")

@@ -192,7 +192,7 @@ def main():
                 errors[name] = str(e)
                 return None
 
-        fp32 = convert("fp32", base + ".onnx", base + ".dlpk")
+        fp32 = convert("fp32", base + ".onnx", base + ".dlpk", "--compress", "0")
         int8 = convert("int8", base + ".onnx", base + "_int8.dlpk", "--quantize", "int8", "--calibrate", base + "_calib.npy", "--compress", "19")
         fp16 = convert("fp16", base + ".onnx", base + "_fp16.dlpk", "--quantize", "fp16", "--compress", "19")
         qdq = convert("qdq", base + "_qdq.onnx", base + "_qdq.dlpk")
