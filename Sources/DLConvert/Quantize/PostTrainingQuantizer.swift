@@ -1,0 +1,160 @@
+import DLCore
+import DLKernels
+
+/// Post-training quantization of an imported float model.
+///
+/// int8 (DESIGN.md, "Quantization rules"): every Dense and Conv2D with constant float
+/// weights, unless excluded by name, becomes an int8 op: weights int8 symmetric per
+/// output channel, bias int32 with scale input scale × weight scale, input and output
+/// activations int8 asymmetric per tensor from calibration ranges. A Quantize node
+/// feeds each quantized op (shared by all readers of the same float tensor) and a
+/// Dequantize node restores the float tensor under its original name; where the
+/// next layer is also int8 it reads the int8 tensor directly, and unused Dequantize
+/// nodes are dropped. The numbers come from the shared quantizer (DLKernels.Quantize).
+public enum PostTrainingQuantizer {
+    /// The model with every float activation that a node computes added to the graph
+    /// outputs, so that one run yields all the values calibration observes.
+    public static func calibrationModel(_ model: ImportedModel) -> ImportedModel {
+        var m = model
+        let already = Set(m.graph.outputs)
+        for node in m.graph.nodes {
+            for o in node.outputs where o >= 0 && !already.contains(o) && m.graph.tensors[o].dtype == .float32 {
+                m.graph.outputs.append(o)
+            }
+        }
+        return m
+    }
+
+    /// Throws unless every name is a node of the model (a typo would silently quantize the layer).
+    public static func checkExclusions(_ exclude: Set<String>, in model: ImportedModel) throws(DLError) {
+        let unknown = exclude.filter { name in !model.graph.nodes.contains { $0.name == name } }
+        if !unknown.isEmpty {
+            throw DLError(.notFound, "--exclude names nodes the model does not have: \(unknown.sorted().joined(separator: ", "))")
+        }
+    }
+
+    public static func quantizeInt8(_ model: ImportedModel, ranges: [String: ClosedRange<Float>],
+                                    exclude: Set<String> = []) throws(DLError) -> ImportedModel {
+        try checkExclusions(exclude, in: model)
+        var graph = model.graph
+        var constants = model.constants
+        var quantizedOf: [Int: Int] = [:]
+        var nodes: [Node] = []
+        func floats(_ t: Int) -> [Float]? {
+            guard t >= 0, graph.tensors[t].kind == .constant, graph.tensors[t].dtype == .float32, let bytes = constants[t] else { return nil }
+            return bytes.withUnsafeBytes { raw in (0..<bytes.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+        }
+        func addTensor(_ desc: TensorDesc, bytes: [UInt8]? = nil) -> Int {
+            let index = graph.addTensor(desc)
+            if let bytes { constants[index] = bytes }
+            return index
+        }
+        for node in graph.nodes {
+            // Reshapes of an int8 tensor stay int8 (same bytes, same parameters): no round trip through float.
+            if [.reshape, .flatten, .squeeze, .unsqueeze, .identity].contains(node.op), let x = node.inputs.first,
+               let xq = quantizedOf[x], let y = node.outputs.first, !exclude.contains(node.name) {
+                let yq = addTensor(TensorDesc(name: graph.tensors[y].name + "_int8", dtype: .int8, shape: graph.tensors[y].shape,
+                                              quant: graph.tensors[xq].quant))
+                var view = node
+                view.inputs = [xq]
+                view.outputs = [yq]
+                nodes.append(view)
+                nodes.append(Node(name: node.name + "_dequantize", op: .dequantize, inputs: [yq], outputs: [y]))
+                quantizedOf[y] = yq
+                continue
+            }
+            guard node.op == .dense || node.op == .conv2d, !exclude.contains(node.name),
+                  let x = node.inputs.first, x >= 0, graph.tensors[x].dtype == .float32,
+                  let y = node.outputs.first, let weights = floats(node.inputs[1]),
+                  let xRange = ranges[graph.tensors[x].name], let yRange = ranges[graph.tensors[y].name] else {
+                nodes.append(node)
+                continue
+            }
+            // Input: quantized once per float tensor.
+            let xq: Int
+            if let existing = quantizedOf[x] {
+                xq = existing
+            } else {
+                let params = try Quantize.asymmetric(min: xRange.lowerBound, max: xRange.upperBound)
+                xq = addTensor(TensorDesc(name: graph.tensors[x].name + "_int8", dtype: .int8, shape: graph.tensors[x].shape, quant: params))
+                nodes.append(Node(name: graph.tensors[x].name + "_quantize", op: .quantize, inputs: [x], outputs: [xq]))
+                quantizedOf[x] = xq
+            }
+            let inputScale = graph.tensors[xq].quant!.scales[0]
+            // Weights: symmetric per output channel (axis 0 for Dense [N, K] and Conv [M, C, kH, kW]).
+            let wDesc = graph.tensors[node.inputs[1]]
+            let channels = wDesc.shape[0]
+            let wParams = try weights.withUnsafeBufferPointer { (w) throws(DLError) in
+                try Quantize.symmetricPerChannel(w, shape: wDesc.shape, axis: 0)
+            }
+            var wq = [Int8](repeating: 0, count: weights.count)
+            try weights.withUnsafeBufferPointer { (w) throws(DLError) in
+                try wq.withUnsafeMutableBufferPointer { (out) throws(DLError) in
+                    try Quantize.quantize(w, shape: wDesc.shape, params: wParams, range: Quantize.weightRange, into: out)
+                }
+            }
+            let wScales = wParams.scales
+            let wIndex = addTensor(TensorDesc(name: wDesc.name + "_int8", dtype: .int8, shape: wDesc.shape, quant: wParams, kind: .constant),
+                                   bytes: wq.map { UInt8(bitPattern: $0) })
+            var bIndex = Node.absent
+            if node.inputs.count > 2, node.inputs[2] >= 0 {
+                guard let bias = floats(node.inputs[2]), bias.count == channels else { nodes.append(node); continue }
+                let bq = try bias.withUnsafeBufferPointer { (b) throws(DLError) in
+                    try Quantize.quantizeBias(b, inputScale: inputScale, weightScales: wScales)
+                }
+                let bScales = wScales.map { $0 * inputScale }
+                var bytes = [UInt8]()
+                bytes.reserveCapacity(bq.count * 4)
+                for v in bq { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+                bIndex = addTensor(TensorDesc(name: graph.tensors[node.inputs[2]].name + "_int32", dtype: .int32, shape: Shape([channels]),
+                                              quant: QuantParams(scales: bScales, zeroPoints: [Int32](repeating: 0, count: channels), axis: 0),
+                                              kind: .constant), bytes: bytes)
+            }
+            let yParams = try Quantize.asymmetric(min: yRange.lowerBound, max: yRange.upperBound)
+            let yq = addTensor(TensorDesc(name: graph.tensors[y].name + "_int8", dtype: .int8, shape: graph.tensors[y].shape, quant: yParams))
+            var quantized = node
+            quantized.inputs = [xq, wIndex, bIndex]
+            quantized.outputs = [yq]
+            nodes.append(quantized)
+            nodes.append(Node(name: node.name + "_dequantize", op: .dequantize, inputs: [yq], outputs: [y]))
+            quantizedOf[y] = yq
+        }
+        // Readers of a float tensor that has an int8 twin and are int8 ops read the twin.
+        graph.nodes = nodes
+        graph = GraphCleanup.removeUnusedDequantizes(graph)
+        var result = ImportedModel(graph: graph, constants: constants, metadata: model.metadata)
+        GraphCleanup.compact(&result)
+        result.metadata.properties.append(KeyValue("dlpack.quantization", "int8 per-channel weights, calibrated activations"))
+        return result
+    }
+
+    /// Weights of Dense, Conv2D, MatMul and the recurrent layers stored as float16 (half the
+    /// bytes); the runtime widens them to float32 when it loads the model.
+    public static func convertWeightsToFloat16(_ model: ImportedModel) -> ImportedModel {
+        var m = model
+        var weightInputs: Set<Int> = []
+        for node in m.graph.nodes {
+            switch node.op {
+            case .dense, .conv2d, .matMul: if node.inputs.count > 1 { weightInputs.insert(node.inputs[1]) }
+            case .lstm, .gru, .rnn: for i in 1...2 where node.inputs.count > i { weightInputs.insert(node.inputs[i]) }
+            default: break
+            }
+        }
+        for t in weightInputs where t >= 0 && m.graph.tensors[t].kind == .constant && m.graph.tensors[t].dtype == .float32 && m.graph.tensors[t].quant == nil {
+            guard let bytes = m.constants[t] else { continue }
+            var half = [UInt8]()
+            half.reserveCapacity(bytes.count / 2)
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<bytes.count / 4 {
+                    let h = Quantize.float16Bits(raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self))
+                    half.append(UInt8(h & 0xff))
+                    half.append(UInt8(h >> 8))
+                }
+            }
+            m.graph.tensors[t].dtype = .float16
+            m.constants[t] = half
+        }
+        m.metadata.properties.append(KeyValue("dlpack.quantization", "float16 weights"))
+        return m
+    }
+}

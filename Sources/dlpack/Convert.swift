@@ -1,0 +1,108 @@
+import ArgumentParser
+import DLConvert
+import DLCore
+import DLFormat
+import DLRuntime
+import Foundation
+
+/// `dlpack convert IN.onnx OUT.dlpk`: imports an ONNX model, optionally quantizes it, writes a .dlpk.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert an ONNX model to .dlpk (optionally quantized to int8 or fp16).",
+        discussion: """
+            Examples:
+              dlpack convert model.onnx model.dlpk
+              dlpack convert model.onnx model_int8.dlpk --quantize int8 --calibrate calib.npy --method percentile
+              dlpack convert model.onnx model_fp16.dlpk --quantize fp16 --compress 19
+            """)
+
+    @Argument(help: "The ONNX model to read (external data is looked up next to it).")
+    var input: String
+
+    @Argument(help: "The .dlpk file to write.")
+    var output: String?
+
+    @Option(help: "Quantize weights: int8 (weights and activations, needs --calibrate) or fp16 (weights only).")
+    var quantize: String?
+
+    @Option(help: "Calibration inputs for int8: a .npy file (first axis = samples) or a directory of .npy files.")
+    var calibrate: String?
+
+    @Option(help: "Activation range estimate for int8: minmax or percentile.")
+    var method: String = "minmax"
+
+    @Option(help: "Percentile kept by --method percentile.")
+    var percentile: Double = 99.99
+
+    @Option(help: "Node names to keep in float, comma-separated.")
+    var exclude: String?
+
+    @Option(help: "zstd level for weight blobs, 1...22; 0 stores them raw (usable in place from a memory map). Default: the writer's (zstd 19 with byte shuffling).")
+    var compress: Int?
+
+    @Flag(help: "Print the imported graph.")
+    var dump = false
+
+    func validate() throws {
+        if let compress, !(0...22).contains(compress) { throw ValidationError("--compress must be 0 (raw) to 22") }
+        if let quantize, quantize != "int8", quantize != "fp16" { throw ValidationError("--quantize must be int8 or fp16") }
+        if quantize == "int8" && calibrate == nil { throw ValidationError("--quantize int8 needs --calibrate DATA.npy|DIR") }
+        if CalibrationMethod(name: method, percentile: percentile) == nil {
+            throw ValidationError("--method must be minmax or percentile (with --percentile above 50)")
+        }
+        if output == nil && !dump { throw ValidationError("give an output .dlpk path (or --dump to only print the graph)") }
+    }
+
+    func run() throws {
+        let onnx = try OnnxDecoder.read(path: input)
+        var model = try OnnxImporter.importModel(onnx)
+        if let quantize {
+            switch quantize {
+            case "int8":
+                let m = CalibrationMethod(name: method, percentile: percentile)!
+                let data = try CalibrationData.load(path: calibrate!, model: model)
+                let excluded = Set((exclude ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                try PostTrainingQuantizer.checkExclusions(excluded, in: model)
+                let ranges = try Self.calibrate(model, data: data, method: m)
+                model = try PostTrainingQuantizer.quantizeInt8(model, ranges: ranges, exclude: excluded)
+            default:
+                model = PostTrainingQuantizer.convertWeightsToFloat16(model)
+            }
+        }
+        if dump { print(model.summary) }
+        guard let output else { return }
+        let file = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
+        let options = compress.map { WriteOptions(encoding: $0 == 0 ? .raw : .zstd(level: Int32($0))) } ?? WriteOptions()
+        try file.write(to: output, options: options)
+        let inSize = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
+        let outSize = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        print("\(input) (\(inSize) bytes, opset \(onnx.defaultOpset)) -> \(output) (\(outSize) bytes, \(model.graph.nodes.count) nodes)")
+        // The file is valid either way; say so now if this build's runtime cannot run it yet.
+        do {
+            _ = try Model(graph: model.graph, metadata: model.metadata, constants: model.constants)
+        } catch {
+            FileHandle.standardError.write("warning: this build of the runtime cannot load the model: \(error.message)\n".data(using: .utf8)!)
+        }
+    }
+
+    /// Runs the float model on the calibration data and returns every activation's range.
+    static func calibrate(_ model: ImportedModel, data: CalibrationData, method: CalibrationMethod) throws -> [String: ClosedRange<Float>] {
+        var observer = ActivationObserver(method: method)
+        for (k, input) in model.graph.inputs.enumerated() {
+            observer.observe(model.graph.tensors[input].name, data.inputs[k].floatValues)
+        }
+        let observed = PostTrainingQuantizer.calibrationModel(model).graph.outputs
+        let names = observed.map { model.graph.tensors[$0].name }
+        let batches = (data.sampleCount + 31) / 32
+        let showProgress = isatty(2) != 0
+        var done = 0
+        _ = try ModelRunner.run(graph: model.graph, metadata: model.metadata, constants: model.constants,
+                                observing: observed, data: data, batchSize: 32, collect: false) { values in
+            for (k, v) in values.enumerated() { observer.observe(names[k], v) }
+            done += 1
+            if showProgress { FileHandle.standardError.write("\rcalibrating: batch \(done)/\(batches)".data(using: .utf8)!) }
+        }
+        if showProgress { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+        return observer.ranges()
+    }
+}
