@@ -44,9 +44,19 @@ public final class GraphBuilder {
     /// Adds a node producing one activation of per-sample shape `shape`.
     public func node(_ op: OpCode, name: String, inputs: [Int], shape: [Int],
                      attributes: [Attribute] = []) -> Value {
-        let out = graph.addTensor(TensorDesc(name: unique(name + "_out"), dtype: .float32, shape: Shape([Shape.dynamic] + shape)))
-        graph.nodes.append(Node(name: unique(name), op: op, inputs: inputs, outputs: [out], attributes: attributes))
-        return Value(index: out, shape: shape)
+        node(op, name: name, inputs: inputs, shapes: [shape], attributes: attributes)[0]
+    }
+
+    /// Adds a node with several outputs (recurrent ops: Y and Y_h), of per-sample shapes `shapes`.
+    public func node(_ op: OpCode, name: String, inputs: [Int], shapes: [[Int]],
+                     attributes: [Attribute] = []) -> [Value] {
+        let nodeName = unique(name)
+        let outs = shapes.enumerated().map { i, s in
+            Value(index: graph.addTensor(TensorDesc(name: unique(nodeName + (shapes.count == 1 ? "_out" : "_out\(i)")),
+                                                    dtype: .float32, shape: Shape([Shape.dynamic] + s))), shape: s)
+        }
+        graph.nodes.append(Node(name: nodeName, op: op, inputs: inputs, outputs: outs.map(\.index), attributes: attributes))
+        return outs
     }
 
     public func markOutput(_ v: Value) { graph.outputs.append(v.index) }
