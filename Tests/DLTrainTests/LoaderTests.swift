@@ -32,6 +32,15 @@ import DLCore
         #expect(throws: DLError.self) { try NPYLoader.parse(Array("not numpy".utf8)) }
     }
 
+    @Test func npyWriterOutputIsReadBackAndByNumpysLayout() throws {
+        let bytes = NPYWriter.encode(shape: [2, 2], values: [1, -2.5, 3, 4])
+        #expect(bytes.count == 64 + 16)   // header padded to 64 bytes, as numpy does
+        let back = try NPYLoader.parse(bytes)
+        #expect(back.shape == [2, 2] && back.values == [1, -2.5, 3, 4])
+        let vector = try NPYLoader.parse(NPYWriter.encode(shape: [3], values: [7, 8, 9]))
+        #expect(vector.shape == [3])
+    }
+
     @Test func idxImagesAndLabels() throws {
         let data = try IDXLoader.images(imagesPath: Self.fixture("images.idx3.gz"), labelsPath: Self.fixture("labels.idx1.gz"))
         #expect(data.sampleShape == [1, 3, 2] && data.count == 2)
