@@ -77,6 +77,16 @@ import DLCore
         let m = FeatureScaler.minMax(d).apply(d)
         #expect(m.features == [0, 0, 0.5, 0, 1, 0])
         #expect(try oneHot([2, 0], classes: 3).data == [0, 0, 1, 1, 0, 0])
+        // Two 2-channel 1×2 images: channel 0 holds 0, 2, 4, 6 (mean 3, std √5), channel 1 all 1.
+        let images = try Dataset(features: [0, 2, 1, 1, 4, 6, 1, 1], sampleShape: [2, 1, 2], targets: .values([0, 0], shape: [1]))
+        let perChannel = FeatureScaler.perChannel(images)
+        let root5 = Float(5).squareRoot()
+        let meta = perChannel.metadata
+        #expect(meta.mean == [3, 1])
+        #expect(abs(meta.std[0] - root5) < 1e-5)
+        #expect(meta.std[1] == 1 && meta.channelAxis == 1)
+        let scaled = perChannel.apply(images).features[1]
+        #expect(abs(scaled + 1 / root5) < 1e-5)
         #expect(throws: DLError.self) { try oneHot([3], classes: 3) }
     }
 

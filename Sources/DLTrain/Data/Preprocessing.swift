@@ -5,8 +5,38 @@ import DLCore
 /// x' = (x · scale − mean) / std.
 public struct FeatureScaler: Sendable, Equatable {
     public var scale: Float
+    /// Per feature (one entry per value of a sample).
     public var mean: [Float]
     public var std: [Float]
+    /// When the statistics are per channel of [C, …] samples: C (the metadata then stores C values).
+    public var channels: Int?
+
+    public init(scale: Float, mean: [Float], std: [Float], channels: Int? = nil) {
+        self.scale = scale
+        self.mean = mean
+        self.std = std
+        self.channels = channels
+    }
+
+    /// Per-channel standardization of images [C, H, W] (the usual CNN input normalization):
+    /// one mean and standard deviation per channel over all pixels of the training set.
+    public static func perChannel(_ data: Dataset, scale: Float = 1) -> FeatureScaler {
+        let c = data.sampleShape.first ?? 1, w = data.sampleWidth, plane = w / max(c, 1)
+        var sum = [Double](repeating: 0, count: c), sq = sum
+        for i in 0..<data.features.count {
+            let v = Double(data.features[i] * scale), ch = (i % w) / plane
+            sum[ch] += v
+            sq[ch] += v * v
+        }
+        let n = Double(max(data.count * plane, 1))
+        var mean = [Float](), std = [Float]()
+        for ch in 0..<c {
+            let m = sum[ch] / n, variance = sq[ch] / n - m * m
+            mean += [Float](repeating: Float(m), count: plane)
+            std += [Float](repeating: variance > 1e-12 ? Float(variance.squareRoot()) : 1, count: plane)
+        }
+        return FeatureScaler(scale: scale, mean: mean, std: std, channels: c)
+    }
 
     /// Standardization: zero mean and unit variance per feature (constant features get std 1).
     public static func standardize(_ data: Dataset) -> FeatureScaler {
@@ -57,6 +87,11 @@ public struct FeatureScaler: Sendable, Equatable {
 
     /// The scaling as model metadata (per feature, or one value when all features share it).
     public var metadata: Preprocessing {
+        if let c = channels, c > 0, mean.count % c == 0 {
+            let plane = mean.count / c
+            return Preprocessing(input: 0, scale: scale, mean: (0..<c).map { mean[$0 * plane] },
+                                 std: (0..<c).map { std[$0 * plane] }, channelAxis: 1)
+        }
         let uniform = Set(mean).count <= 1 && Set(std).count <= 1
         return Preprocessing(input: 0, scale: scale, mean: uniform ? Array(mean.prefix(1)) : mean,
                              std: uniform ? Array(std.prefix(1)) : std, channelAxis: 1)
