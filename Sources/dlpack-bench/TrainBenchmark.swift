@@ -1,12 +1,21 @@
 import DLTrain
 import Foundation
 
-/// `dlpack-bench train [--threads N] [--data-dir Tests/Data] [--python python3]`:
-/// trains the digits MLP and the MNIST-5k CNN in dlpack and in PyTorch with the same
-/// hyperparameters, split and thread count, and prints samples/s and test accuracy of
-/// both and their ratio. The split is handed to PyTorch as .npy files, so both train on
-/// exactly the same data (bindings/python/benchmarks/train_peer.py).
+/// `dlpack-bench train`: trains the digits MLP and the MNIST-5k CNN in dlpack and in PyTorch
+/// with the same hyperparameters, split and thread count, and prints samples/s and test
+/// accuracy of both and their ratio. The split is handed to PyTorch as .npy files, so both
+/// train on exactly the same data (bindings/python/benchmarks/train_peer.py).
+/// Environment: DLPK_BENCH_THREADS (default 1), DLPK_BENCH_MODEL (mlp or cnn; default both),
+/// PYTHON (default python3). The data comes from Tests/Data of this checkout.
 enum TrainBenchmark {
+    /// The entry point of the benchmark registry (`rounds` is unused: one training per model).
+    static func run(rounds: Int) {
+        let env = ProcessInfo.processInfo.environment
+        var arguments = ["--threads", env["DLPK_BENCH_THREADS"] ?? "1", "--python", env["PYTHON"] ?? "python3"]
+        if let model = env["DLPK_BENCH_MODEL"] { arguments += ["--model", model] }
+        do { try run(arguments) } catch { print("train benchmark failed: \(error)") }
+    }
+
     struct Setup {
         var name: String
         var model: String
@@ -24,7 +33,7 @@ enum TrainBenchmark {
             return arguments[i + 1]
         }
         let threads = Int(option("--threads") ?? "1") ?? 1
-        let dataDir = option("--data-dir") ?? "Tests/Data"
+        let dataDir = option("--data-dir") ?? repositoryRoot.appendingPathComponent("Tests/Data").path
         let python = option("--python") ?? "python3"
         let only = option("--model")
         Compute.threads = threads
@@ -69,6 +78,10 @@ enum TrainBenchmark {
         return list
     }
 
+    /// The checkout this benchmark was built from (data and the Python peer live there).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     struct PeerResult { var samplesPerSecond: Double; var seconds: Double; var accuracy: Double }
 
     static func runPeer(_ setup: Setup, python: String, threads: Int) throws -> PeerResult {
@@ -81,8 +94,7 @@ enum TrainBenchmark {
             try NPYWriter.write(path: dir.appendingPathComponent("y_\(name).npy").path,
                                 shape: [data.count], values: data.targets.labels!.map(Float.init))
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("bindings/python/benchmarks/train_peer.py").path
+        let script = repositoryRoot.appendingPathComponent("bindings/python/benchmarks/train_peer.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script, "--data", dir.path, "--model", setup.model, "--epochs", "\(setup.epochs)",

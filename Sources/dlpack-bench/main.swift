@@ -1,5 +1,5 @@
 if CommandLine.arguments.dropFirst().first == "train" {
-    do { try TrainBenchmark.run(Array(CommandLine.arguments.dropFirst(2))) } catch { print("error: \(error)") }
+    TrainBenchmark.run(rounds: 1)
 } else {
     print("dlpack-bench")
 }
