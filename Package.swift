@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         /// Kernel benchmarks against numpy (see README, "Performance").
-        .executableTarget(name: "dlpack-bench", dependencies: ["DLCore", "DLKernels", "DLRuntime"]),
+        .executableTarget(name: "dlpack-bench", dependencies: ["DLCore", "DLKernels", "DLRuntime", "DLTrain"]),
 
         // MARK: - Unit test bundles
         .target(name: "_TestSupport", dependencies: ["DLCore"], path: "Tests/_TestSupport"),

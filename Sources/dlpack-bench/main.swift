@@ -7,6 +7,7 @@ import Foundation
 let benchmarks: [(name: String, summary: String, run: (Int) -> Void)] = [
     ("gemm", "fp32 and int8 GEMM vs numpy (OpenBLAS), 1 and 2 threads", GemmBench.run),
     ("conv2d", "conv2d fp32/int8 layers and pooling vs PyTorch, 1 and 2 threads", { _ in Conv2DBench.run() }),
+    ("train", "digits MLP and MNIST-5k CNN training vs PyTorch (same split, hyperparameters, threads)", TrainBenchmark.run),
 ]
 
 var names: [String] = []
