@@ -30,7 +30,9 @@ let package = Package(
 
         // MARK: - Implementation details (C)
         /// SIMD microkernels: AVX2/AVX-512/VNNI/NEON paths chosen at run time.
-        .target(name: "CDLKernels"),
+        .target(name: "CDLKernels",
+                // libm: the kernels' exp/tanh/erf (and Swift's own sqrt/rounding) without Glibc/Foundation.
+                linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         /// protobuf-c code generated from format/dlpk.proto (see format/README.md).
         .target(name: "CDLManifest", dependencies: ["CProtobufC"]),
         /// protobuf-c code generated from the ONNX subset schema in Sources/CONNX/onnx_subset.proto.

@@ -1,1 +1,102 @@
-#include "dlk_kernels.h"
+/* Run-time instruction-set selection: detect once, allow a lower level to be forced. */
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+static int detected = -1;   /* dlk_isa, -1 until first query */
+static int active = -1;
+
+static dlk_isa detect(void) {
+#ifdef DLK_X86
+    __builtin_cpu_init();
+    /* __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0). */
+    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    if (avx512 && __builtin_cpu_supports("avx512vnni")) return DLK_ISA_AVX512_VNNI;
+    if (avx512) return DLK_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DLK_ISA_AVX2;
+    return DLK_ISA_PORTABLE;
+#elif defined(DLK_ARM64)
+#if defined(__ARM_FEATURE_DOTPROD)
+    return DLK_ISA_NEON_DOTPROD;
+#else
+    return DLK_ISA_NEON;
+#endif
+#else
+    return DLK_ISA_PORTABLE;
+#endif
+}
+
+int dlk_isa_supported(dlk_isa isa) {
+    dlk_isa best = dlk_isa_detected();
+    if (isa == DLK_ISA_PORTABLE) return 1;
+#ifdef DLK_X86
+    return (int)isa >= DLK_ISA_AVX2 && (int)isa <= DLK_ISA_AVX512_VNNI && isa <= best;
+#elif defined(DLK_ARM64)
+    return (int)isa >= DLK_ISA_NEON && isa <= best;
+#else
+    (void)best;
+    return 0;
+#endif
+}
+
+static int parse(const char *s) {
+    static const struct { const char *name; dlk_isa isa; } names[] = {
+        {"portable", DLK_ISA_PORTABLE}, {"avx2", DLK_ISA_AVX2}, {"avx512", DLK_ISA_AVX512},
+        {"vnni", DLK_ISA_AVX512_VNNI}, {"neon", DLK_ISA_NEON}, {"dotprod", DLK_ISA_NEON_DOTPROD},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0) return (int)names[i].isa;
+    return -1;
+}
+
+dlk_isa dlk_isa_detected(void) {
+    int d = __atomic_load_n(&detected, __ATOMIC_ACQUIRE);
+    if (d < 0) {
+        d = (int)detect();
+        __atomic_store_n(&detected, d, __ATOMIC_RELEASE);
+    }
+    return (dlk_isa)d;
+}
+
+dlk_isa dlk_isa_active(void) {
+    int a = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+    if (a < 0) {
+        a = (int)dlk_isa_detected();
+        /* DLPK_ISA may only lower the level; an unknown or unsupported name is ignored. */
+        const char *env = getenv("DLPK_ISA");
+        int want = env ? parse(env) : -1;
+        if (want >= 0 && dlk_isa_supported((dlk_isa)want)) a = want;
+        __atomic_store_n(&active, a, __ATOMIC_RELEASE);
+    }
+    return (dlk_isa)a;
+}
+
+int dlk_isa_force(dlk_isa isa) {
+    if (!dlk_isa_supported(isa)) return -1;
+    __atomic_store_n(&active, (int)isa, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void dlk_isa_reset(void) {
+    __atomic_store_n(&active, (int)dlk_isa_detected(), __ATOMIC_RELEASE);
+}
+
+const char *dlk_isa_name(dlk_isa isa) {
+    switch (isa) {
+    case DLK_ISA_PORTABLE: return "portable";
+    case DLK_ISA_AVX2: return "avx2";
+    case DLK_ISA_AVX512: return "avx512";
+    case DLK_ISA_AVX512_VNNI: return "vnni";
+    case DLK_ISA_NEON: return "neon";
+    case DLK_ISA_NEON_DOTPROD: return "dotprod";
+    }
+    return "unknown";
+}
+
+void *dlk_aligned_alloc(size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, DLK_ALIGN, bytes ? bytes : DLK_ALIGN) != 0) return NULL;
+    return p;
+}
+void dlk_aligned_free(void *p) { free(p); }

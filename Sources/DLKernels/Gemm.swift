@@ -1,26 +1,58 @@
+import CDLKernels
 import DLCore
 
 /// Dense matrix products, the hot path of dense layers, convolutions (im2col) and training.
+///
+/// The fast paths are C microkernels (CDLKernels) chosen at run time per CPU (see `Dispatch`);
+/// `GemmReference` is their specification. fp32 results agree with the reference within the
+/// rounding of a different summation order: |c − ref| ≤ 2·k·ε·Σp|a||b| per element.
 public enum Gemm {
     /// C = alpha · op(A) · op(B) + beta · C, row-major, where op(X) is X or Xᵀ.
     /// op(A) is [m, k], op(B) is [k, n], C is [m, n]; lda/ldb/ldc are row strides in elements.
-    /// `threads`: the number of threads to use; 1 means exactly one.
-    /// (Placeholder: the plain reference loop until the SIMD kernels land.)
+    /// beta == 0 never reads C. `threads`: the number of threads to use; 1 means exactly one.
+    /// Backprop uses transA (Aᵀ·B, weight gradients) and transB (A·Bᵀ, input gradients).
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                              alpha: Float, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
                              threads: Int = 1) {
-        for i in 0..<m {
-            for j in 0..<n {
-                var acc: Float = 0
-                for p in 0..<k {
-                    let av = transA ? a[p * lda + i] : a[i * lda + p]
-                    let bv = transB ? b[j * ldb + p] : b[p * ldb + j]
-                    acc += av * bv
-                }
-                c[i * ldc + j] = alpha * acc + (beta == 0 ? 0 : beta * c[i * ldc + j])
-            }
+        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size \(m)×\(n)×\(k)")
+        dlk_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                  Int32(clamping: threads))
+    }
+
+    /// op(B) packed once (weights at model load) for repeated products with different A.
+    ///
+    /// Concretely:
+    /// ```swift
+    /// let w = Gemm.PackedMatrix(transposed: false, k: 784, n: 512, b: weights, ldb: 512)
+    /// w.multiply(m: batch, a: x, lda: 784, c: y, ldc: 512)      // y = x · W
+    /// ```
+    /// The layout is the one of the level active when packing; a level forced lower later is
+    /// still honoured (through a portable microkernel).
+    public final class PackedMatrix {
+        public let k: Int
+        public let n: Int
+        @usableFromInline let storage: UnsafeMutableRawPointer
+
+        /// Packs op(B) ([k, n]; B is stored [n, k] when `transposed`).
+        public init(transposed: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) {
+            precondition(k >= 0 && n >= 0, "PackedMatrix: negative size \(k)×\(n)")
+            self.k = k
+            self.n = n
+            storage = .allocate(byteCount: dlk_sgemm_packed_size(k, n), alignment: 64)
+            dlk_sgemm_pack_b(transposed ? 1 : 0, k, n, b, ldb, storage)
+        }
+
+        deinit { storage.deallocate() }
+
+        /// C = alpha · op(A) · B + beta · C with this packed B (op(A) is [m, k]).
+        public func multiply(transA: Bool = false, m: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, beta: Float = 0,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
+            precondition(m >= 0, "PackedMatrix.multiply: negative m \(m)")
+            dlk_sgemm_packed(transA ? 1 : 0, m, n, k, alpha, a, lda, storage, beta, c, ldc,
+                             Int32(clamping: threads))
         }
     }
 }

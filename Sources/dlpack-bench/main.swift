@@ -1,5 +1,2 @@
-if CommandLine.arguments.dropFirst().first == "train" {
-    TrainBenchmark.run(rounds: 1)
-} else {
-    print("dlpack-bench")
-}
+print("dlpack-bench")
+Conv2DBench.run()

@@ -1,17 +1,105 @@
-/* CDLKernels: SIMD microkernels behind DLKernels. Internal: not part of the C ABI. */
+/* CDLKernels: SIMD microkernels behind DLKernels. Internal: not part of the C ABI.
+ *
+ * Every entry point dispatches at run time on the CPU's features (dlk_isa_active), so one
+ * build runs on any x86-64 (down to the portable C path) and never executes an instruction
+ * the CPU lacks. Kernels own no memory beyond per-call scratch, validate nothing (the caller
+ * has), and take their thread count from the caller: 1 means exactly one thread.
+ * The Swift references in Sources/DLKernels/Reference are the specification of these paths.
+ */
 #ifndef DLK_KERNELS_H
 #define DLK_KERNELS_H
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Instruction-set dispatch ------------------------------------------------------------ */
+
 /* Which instruction-set level the dispatcher uses (highest the CPU has, unless forced). */
 typedef enum {
     DLK_ISA_PORTABLE = 0,
-    DLK_ISA_AVX2 = 1,
-    DLK_ISA_AVX512 = 2,
-    DLK_ISA_AVX512_VNNI = 3,
-    DLK_ISA_NEON = 10,
-    DLK_ISA_NEON_DOTPROD = 11,
+    DLK_ISA_AVX2 = 1,         /* AVX2 + FMA */
+    DLK_ISA_AVX512 = 2,       /* AVX-512 F/BW/VL/DQ */
+    DLK_ISA_AVX512_VNNI = 3,  /* AVX-512 + VNNI (vpdpbusd) */
+    DLK_ISA_NEON = 10,        /* aarch64 Advanced SIMD */
+    DLK_ISA_NEON_DOTPROD = 11,/* aarch64 + sdot */
 } dlk_isa;
 
+/* The highest level this CPU (and OS) supports. */
+dlk_isa dlk_isa_detected(void);
+/* The level kernels use now: dlk_isa_detected(), lowered by the DLPK_ISA environment variable
+ * (portable|avx2|avx512|vnni|neon|dotprod, read once) or by dlk_isa_force. */
+dlk_isa dlk_isa_active(void);
+/* Forces a level for all later calls. Returns 0, or -1 (and changes nothing) when the CPU
+ * lacks that level. dlk_isa_reset() returns to the detected level. Not meant to be called
+ * while kernels run on other threads. */
+int dlk_isa_force(dlk_isa isa);
+void dlk_isa_reset(void);
+/* 1 when the CPU can run kernels of this level. */
+int dlk_isa_supported(dlk_isa isa);
+/* "portable", "avx2", "avx512", "vnni", "neon", "dotprod". */
+const char *dlk_isa_name(dlk_isa isa);
+
+/* ---- Threads ------------------------------------------------------------------------------ */
+
+/* Runs fn(ctx, t) for t in 0..<tasks on up to `threads` threads (the caller is one of them).
+ * threads <= 1 runs everything on the calling thread. Helpers sleep on a condition variable
+ * between calls (no spinning). Safe to call from several threads at once. */
+void dlk_parallel_for(int threads, int tasks, void (*fn)(void *ctx, int task), void *ctx);
+
+/* ---- fp32 GEMM ---------------------------------------------------------------------------- */
+
+/* C = alpha·op(A)·op(B) + beta·C, row-major. op(A) is [m,k] (A is [k,m] when trans_a),
+ * op(B) is [k,n] (B is [n,k] when trans_b); lda/ldb/ldc are row strides in elements.
+ * beta == 0 never reads C (NaN in C does not propagate). */
+void dlk_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+               const float *a, size_t lda, const float *b, size_t ldb, float beta,
+               float *c, size_t ldc, int threads);
+
+/* Prepacked B (weights packed once at load). The buffer is opaque, 64-byte aligned by the
+ * caller, dlk_sgemm_packed_size(k, n) bytes; it records the kernel layout chosen at packing.
+ * A level forced lower after packing is honoured (a portable path reads any layout). */
+size_t dlk_sgemm_packed_size(size_t k, size_t n);
+void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ldb, void *packed);
+void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                      const float *a, size_t lda, const void *packed, float beta,
+                      float *c, size_t ldc, int threads);
+
+/* ---- int8 GEMM ---------------------------------------------------------------------------- */
+
+/* What happens to the int32 accumulator acc[i][j] = Σp (a[i][p] − a_zero_point)·w[p][j]
+ * (weights symmetric: zero point 0) before it is stored. */
+typedef enum {
+    DLK_OUT_INT32 = 0,     /* c32 = acc + bias32[j] */
+    DLK_OUT_REQUANT = 1,   /* c8 = clamp(round_half_even(float(acc + bias32[j]) · scale[j]),
+                              qmin − zp, qmax − zp) + zp   (float scale, the ONNX rule) */
+    DLK_OUT_DEQUANT = 2,   /* c32f = float(acc + bias32[j]) · scale[j] + bias_f[j] */
+} dlk_out_kind;
+
+typedef struct {
+    dlk_out_kind kind;
+    const int32_t *bias32;   /* [n] or NULL */
+    const float *scale;      /* [n] when per_channel, else [1]; REQUANT and DEQUANT */
+    int per_channel;
+    const float *bias_f;     /* [n] or NULL; DEQUANT */
+    int32_t zero_point;      /* REQUANT: output zero point */
+    int32_t qmin, qmax;      /* REQUANT: clamp range of the stored value, e.g. -128, 127 */
+} dlk_out_stage;
+
+/* Packs int8 weights W (op(B) = W is [k,n]; stored [n,k] when trans_b) with their column sums.
+ * Buffer: dlk_igemm_packed_size(k, n) bytes, 64-byte aligned. */
+size_t dlk_igemm_packed_size(size_t k, size_t n);
+void dlk_igemm_pack_b(int trans_b, size_t k, size_t n, const int8_t *b, size_t ldb, void *packed);
+
+/* out[i][j] = stage(Σp (a[i][p] − a_zero_point)·W[p][j]); A is int8 [m,k] row-major.
+ * c points to int32, int8 or float elements according to stage->kind; ldc in elements. */
+void dlk_igemm_packed(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
+                      int32_t a_zero_point, const void *packed, const dlk_out_stage *stage,
+                      void *c, size_t ldc, int threads);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,29 @@
+/* int8 kernels for AVX2: the VNNI layout (uint8 A shifted by +128, int8 B in groups of 4),
+ * vpdpbusd emulated exactly with 16-bit multiply-adds; 4×16 tile. */
+#include "internal.h"
+#ifdef DLK_X86
+#include <immintrin.h>
+
+#define T __attribute__((target("avx2,fma")))
+T static inline __m256i dot4_avx2(__m256i acc, __m256i a, __m256i b) {
+    const __m256i lo = _mm256_set1_epi16(0x00ff);
+    __m256i a_even = _mm256_and_si256(a, lo), a_odd = _mm256_srli_epi16(a, 8);
+    __m256i b_even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8), b_odd = _mm256_srai_epi16(b, 8);
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a_even, b_even));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(a_odd, b_odd));
+}
+#define V __m256i
+#define W 8
+#define A_SHIFT 128
+#define VZERO() _mm256_setzero_si256()
+#define VLOADB(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define VBCAST4(p) _mm256_set1_epi32(*(const int32_t *)(const void *)(p))
+#define VSTORE32(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
+#define VADD32(a, b) _mm256_add_epi32((a), (b))
+#define VDOT(acc, a, b) dot4_avx2((acc), (a), (b))
+#define MR 4
+#define NR 16
+#define FINISH dlk_igemm_finish_portable
+#define NAME(x) x##_avx2
+#include "igemm_template.h"
+#endif

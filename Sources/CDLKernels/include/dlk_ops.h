@@ -1,0 +1,55 @@
+/* CDLKernels: helpers for the op kernels of DLKernels (Ops/ and Reference/). Internal. */
+#ifndef DLK_OPS_H
+#define DLK_OPS_H
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* libm's scalar functions, so that the Swift kernels need neither Foundation nor Glibc. */
+static inline float dlk_expf(float x) { return expf(x); }
+static inline float dlk_logf(float x) { return logf(x); }
+static inline float dlk_tanhf(float x) { return tanhf(x); }
+static inline float dlk_erff(float x) { return erff(x); }
+static inline double dlk_exp(double x) { return exp(x); }
+static inline double dlk_log(double x) { return log(x); }
+static inline double dlk_erf(double x) { return erf(x); }
+static inline double dlk_tanh(double x) { return tanh(x); }
+
+
+/* Instruction-set levels of the op kernels (the values of dlk_isa in dlk_kernels.h). */
+enum { DLK_OPS_PORTABLE = 0, DLK_OPS_AVX2 = 1, DLK_OPS_AVX512 = 2, DLK_OPS_NEON = 10 };
+
+/*! dlk_ops_best_isa() : the highest level this CPU runs (AVX2 needs FMA too; AVX-512 needs F),
+ *  lowered by the environment variable DLPK_ISA=portable|avx2 (read once). */
+int dlk_ops_best_isa(void);
+
+/* Element-wise functions of dlk_vmath. */
+typedef enum {
+    DLK_VM_EXP = 0,
+    DLK_VM_SIGMOID = 1,
+    DLK_VM_TANH = 2,
+    DLK_VM_GELU_ERF = 3,
+    DLK_VM_GELU_TANH = 4,
+} dlk_vm_op;
+
+/*! dlk_vmath() : y[i] = op(x[i]) for i < n at level `isa` (clamped to dlk_ops_best_isa()).
+ *  x and y may be the same array. The vector paths agree with libm within a few ulp for
+ *  exp/sigmoid/tanh and 2e-7 absolute for erf; the remainder runs through libm. */
+void dlk_vmath(int isa, dlk_vm_op op, const float *x, float *y, size_t n);
+
+/*! dlk_vexp_sum() : y[i] = exp(x[i] - shift); returns the sum of the y (softmax's inner loop). */
+float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift);
+
+/*! dlk_dw_interior() : one output row of a depthwise convolution with horizontal stride 1,
+ *  over the columns [x0, x1) whose taps all lie inside the input row:
+ *  out[ox] = bias + sum_r sum_kx w[r*kw + kx] * rows[r][ox + kx*dilation]   for r < nrows.
+ *  rows[r] points at input column -padLeft of a valid input row; w at its filter row. */
+void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, int nrows, int kw,
+                     int dilation, float bias, float *out, int x0, int x1);
+
+/*! dlk_requantize_row() : out[i] = clamp(roundeven(float(acc[i] + offset) * multiplier),
+ *  qmin - zp, qmax - zp) + zp: the shared quantizer's rule (Quantize.requantize), bit-exact. */
+void dlk_requantize_row(int isa, const int32_t *acc, int32_t offset, float multiplier, int32_t zero_point,
+                        int32_t qmin, int32_t qmax, int8_t *out, size_t n);
+
+#endif

@@ -1,0 +1,107 @@
+/* Internal declarations shared by the CDLKernels translation units (not exported). */
+#ifndef DLK_INTERNAL_H
+#define DLK_INTERNAL_H
+#include "dlk_kernels.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define DLK_X86 1
+#endif
+#if defined(__aarch64__)
+#define DLK_ARM64 1
+#endif
+
+/* Fully unroll a loop with a constant trip count (register tiles must stay in registers). */
+#if defined(__clang__)
+#define DLK_UNROLL _Pragma("unroll")
+#else
+#define DLK_UNROLL _Pragma("GCC unroll 32")
+#endif
+
+#define DLK_ALIGN 64
+void *dlk_aligned_alloc(size_t bytes);
+void dlk_aligned_free(void *p);
+/* This thread's scratch buffer number `slot` (0 or 1) of at least `bytes` (64-byte aligned,
+ * reused between calls), or NULL. */
+void *dlk_scratch(int slot, size_t bytes);
+/* Threads worth using for `macs` multiply-adds (small products stay on one thread). */
+int dlk_threads_for(int threads, double macs);
+
+/* ---- fp32 ---- */
+
+/* Microkernel: the full mr×nr tile AB = Σp pa[p·mr + r]·pb[p·nr + j] over kc steps, then
+ * C = alpha·AB + beta·C (beta == 0: C not read). pa/pb are packed panels. */
+typedef void (*dlk_sgemm_ukr)(size_t kc, const float *pa, const float *pb, float *c,
+                              size_t ldc, float alpha, float beta);
+/* y[0..n) = alpha·Σp x[p·incx]·B[p][j] + beta·y (B row-major, ldb). */
+typedef void (*dlk_sgemv_n_fn)(size_t n, size_t k, float alpha, const float *x, size_t incx,
+                               const float *b, size_t ldb, float beta, float *y);
+/* y[j] = alpha·Σp x[p·incx]·B[j][p] + beta·y[j]  (B stored [n,k], ldb). */
+typedef void (*dlk_sgemv_t_fn)(size_t n, size_t k, float alpha, const float *x, size_t incx,
+                               const float *b, size_t ldb, float beta, float *y);
+
+/* out[0..nr) = Σp x[p·incx]·pb[p·nr + j] over one packed panel of k rows. */
+typedef void (*dlk_sgemv_p_fn)(size_t k, const float *x, size_t incx, const float *pb,
+                               float *out);
+
+typedef struct {
+    int mr, nr;
+    dlk_sgemm_ukr ukr;
+    dlk_sgemv_n_fn gemv_n;
+    dlk_sgemv_t_fn gemv_t;
+    dlk_sgemv_p_fn gemv_p;
+} dlk_sgemm_kernels;
+
+extern const dlk_sgemm_kernels dlk_sgemm_portable;
+#ifdef DLK_X86
+extern const dlk_sgemm_kernels dlk_sgemm_avx2;
+extern const dlk_sgemm_kernels dlk_sgemm_avx512;
+#endif
+#ifdef DLK_ARM64
+extern const dlk_sgemm_kernels dlk_sgemm_neon;
+#endif
+/* Portable microkernel for any mr/nr (used when the active level is below a packed layout). */
+void dlk_sgemm_ukr_generic(int mr, int nr, size_t kc, const float *pa, const float *pb,
+                           float *c, size_t ldc, float alpha, float beta);
+
+/* ---- int8 ---- */
+
+/* Packed layouts: A panels of mr rows, B panels of nr columns; k in groups of 4 bytes.
+ * pa[(g·mr + r)·4 + q] = a[r][4g+q] + a_shift (as uint8 when a_shift = 128),
+ * pb[(g·nr + j)·4 + q] = w[4g+q][j]. Microkernel: acc[r][j] = Σ pa·pb over kg groups,
+ * stored raw to an int32 tile acc (row stride nr). */
+typedef void (*dlk_igemm_ukr)(size_t kg, const uint8_t *pa, const int8_t *pb, int32_t *acc);
+/* The output stage over one row of a tile: v = acc[j] + offset[col0 + j] (offset = bias32 −
+ * (shift + za)·colsum, wrapping), then stored per st->kind at crow[col0 + j], j < cols. */
+typedef void (*dlk_igemm_finish)(size_t cols, const int32_t *acc, const int32_t *offset,
+                                 const dlk_out_stage *st, size_t col0, void *crow);
+void dlk_igemm_finish_portable(size_t cols, const int32_t *acc, const int32_t *offset,
+                               const dlk_out_stage *st, size_t col0, void *crow);
+#ifdef DLK_X86
+void dlk_igemm_finish_avx512(size_t cols, const int32_t *acc, const int32_t *offset,
+                             const dlk_out_stage *st, size_t col0, void *crow);
+#endif
+
+typedef struct {
+    int mr, nr;
+    int a_shift;          /* 128: A is stored as uint8 (a + 128); 0: as int8 */
+    dlk_igemm_ukr ukr;    /* mr rows */
+    dlk_igemm_ukr ukr1;   /* 1 row (GEMV); A packed with mr = 1 */
+    dlk_igemm_finish finish;
+} dlk_igemm_kernels;
+
+extern const dlk_igemm_kernels dlk_igemm_portable;
+#ifdef DLK_X86
+extern const dlk_igemm_kernels dlk_igemm_avx2;
+extern const dlk_igemm_kernels dlk_igemm_avx512;
+extern const dlk_igemm_kernels dlk_igemm_vnni;
+#endif
+#ifdef DLK_ARM64
+extern const dlk_igemm_kernels dlk_igemm_neon;
+extern const dlk_igemm_kernels dlk_igemm_dotprod;
+#endif
+void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t *pa,
+                           const int8_t *pb, int32_t *acc);
+
+#endif

@@ -1,0 +1,156 @@
+/* fp32 kernels written once, instantiated per ISA by the including file, which defines:
+ *   T                function attribute (target(...)) or nothing
+ *   V, W             vector type and its width in floats
+ *   VZERO() VLOAD(p) VSTORE(p, v) VSET1(x) VFMA(a, b, acc) VMUL(a, b) VADD(a, b) VHSUM(v)
+ *   MR, NR           microkernel tile (NR a multiple of W)
+ *   NAME(x)          x suffixed with the ISA name
+ * Register tiling: MR×(NR/W) accumulators, one broadcast of A per row and NR/W loads of B
+ * per k step. Tails are handled by the driver (partial tiles) or scalar loops. */
+
+#define NV (NR / W)
+
+T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
+                        float *restrict c, size_t ldc, float alpha, float beta) {
+    V acc[MR][NV];
+    DLK_UNROLL for (int r = 0; r < MR; r++)
+        DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
+    for (size_t p = 0; p < kc; p++) {
+        V b[NV];
+        DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
+        DLK_UNROLL for (int r = 0; r < MR; r++) {
+            V a = VSET1(pa[r]);
+            DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    V va = VSET1(alpha);
+    if (beta == 0.0f) {
+        DLK_UNROLL for (int r = 0; r < MR; r++)
+            DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+    } else {
+        V vb = VSET1(beta);
+        DLK_UNROLL for (int r = 0; r < MR; r++)
+            DLK_UNROLL for (int v = 0; v < NV; v++) {
+                float *cp = c + r * ldc + v * W;
+                VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
+            }
+    }
+}
+
+/* y[0..n) = alpha·Σp x[p·incx]·B[p][0..n) + beta·y: rows of B streamed in order, four at a
+ * time, into an accumulator chunk that stays in L1. */
+#define GEMV_CHUNK 1024
+T static void NAME(gemv_n)(size_t n, size_t k, float alpha, const float *x, size_t incx,
+                           const float *b, size_t ldb, float beta, float *y) {
+    float acc[GEMV_CHUNK] __attribute__((aligned(64)));
+    for (size_t j0 = 0; j0 < n; j0 += GEMV_CHUNK) {
+        size_t nc = n - j0 < GEMV_CHUNK ? n - j0 : GEMV_CHUNK;
+        size_t nv = nc / W * W;
+        for (size_t j = 0; j < nc; j++) acc[j] = 0.0f;
+        size_t p = 0;
+        for (; p + 8 <= k; p += 8) {
+            const float *b0 = b + p * ldb + j0;
+            V xs[8];
+            float ss[8];
+            DLK_UNROLL for (int q = 0; q < 8; q++) {
+                ss[q] = x[(p + q) * incx];
+                xs[q] = VSET1(ss[q]);
+            }
+            size_t j = 0;
+            for (; j < nv; j += W) {
+                V s = VFMA(xs[0], VLOAD(b0 + j), VLOAD(acc + j));
+                V t = VMUL(xs[1], VLOAD(b0 + ldb + j));
+                s = VFMA(xs[2], VLOAD(b0 + 2 * ldb + j), s);
+                t = VFMA(xs[3], VLOAD(b0 + 3 * ldb + j), t);
+                s = VFMA(xs[4], VLOAD(b0 + 4 * ldb + j), s);
+                t = VFMA(xs[5], VLOAD(b0 + 5 * ldb + j), t);
+                s = VFMA(xs[6], VLOAD(b0 + 6 * ldb + j), s);
+                t = VFMA(xs[7], VLOAD(b0 + 7 * ldb + j), t);
+                VSTORE(acc + j, VADD(s, t));
+            }
+            for (; j < nc; j++)
+                DLK_UNROLL for (int q = 0; q < 8; q++) acc[j] += ss[q] * b0[q * ldb + j];
+        }
+        for (; p < k; p++) {
+            const float *b0 = b + p * ldb + j0;
+            V x0 = VSET1(x[p * incx]);
+            float s0 = x[p * incx];
+            size_t j = 0;
+            for (; j < nv; j += W) VSTORE(acc + j, VFMA(x0, VLOAD(b0 + j), VLOAD(acc + j)));
+            for (; j < nc; j++) acc[j] += s0 * b0[j];
+        }
+        float *yc = y + j0;
+        if (beta == 0.0f)
+            for (size_t j = 0; j < nc; j++) yc[j] = alpha * acc[j];
+        else
+            for (size_t j = 0; j < nc; j++) yc[j] = alpha * acc[j] + beta * yc[j];
+    }
+}
+
+/* y[j] = alpha·Σp x[p·incx]·B[j][p] + beta·y[j]: four dot products at a time. */
+T static void NAME(gemv_t)(size_t n, size_t k, float alpha, const float *x, size_t incx,
+                           const float *b, size_t ldb, float beta, float *y) {
+    const float *xs = x;
+    float xbuf[GEMV_CHUNK] __attribute__((aligned(64)));
+    size_t kv = k / W * W;
+    size_t j = 0;
+    for (; j < n; j += 4) {
+        int rows = n - j < 4 ? (int)(n - j) : 4;
+        const float *br[4];
+        for (int r = 0; r < 4; r++) br[r] = b + (j + (r < rows ? r : 0)) * ldb;
+        float dot[4] = {0, 0, 0, 0};
+        for (size_t p0 = 0; p0 < k; p0 += GEMV_CHUNK) {
+            size_t kc = k - p0 < GEMV_CHUNK ? k - p0 : GEMV_CHUNK;
+            if (incx != 1) {  /* gather a strided x once per chunk */
+                for (size_t p = 0; p < kc; p++) xbuf[p] = x[(p0 + p) * incx];
+                xs = xbuf;
+            } else {
+                xs = x + p0;
+            }
+            size_t kcv = kc / W * W;
+            V s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
+            size_t p = 0;
+            for (; p < kcv; p += W) {
+                V xv = VLOAD(xs + p);
+                s0 = VFMA(xv, VLOAD(br[0] + p0 + p), s0);
+                s1 = VFMA(xv, VLOAD(br[1] + p0 + p), s1);
+                s2 = VFMA(xv, VLOAD(br[2] + p0 + p), s2);
+                s3 = VFMA(xv, VLOAD(br[3] + p0 + p), s3);
+            }
+            dot[0] += VHSUM(s0); dot[1] += VHSUM(s1); dot[2] += VHSUM(s2); dot[3] += VHSUM(s3);
+            for (; p < kc; p++)
+                for (int r = 0; r < 4; r++) dot[r] += xs[p] * br[r][p0 + p];
+        }
+        for (int r = 0; r < rows; r++)
+            y[j + r] = beta == 0.0f ? alpha * dot[r] : alpha * dot[r] + beta * y[j + r];
+    }
+    (void)kv;
+}
+
+/* out[0..NR) = Σp x[p·incx]·pb[p·NR + j]: one row against one packed panel (batch 1). */
+T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *restrict pb,
+                           float *restrict out) {
+    V acc0[NV], acc1[NV];
+    DLK_UNROLL for (int v = 0; v < NV; v++) acc0[v] = acc1[v] = VZERO();
+    size_t p = 0;
+    for (; p + 2 <= k; p += 2) {
+        V a0 = VSET1(x[p * incx]), a1 = VSET1(x[(p + 1) * incx]);
+        DLK_UNROLL for (int v = 0; v < NV; v++) {
+            acc0[v] = VFMA(a0, VLOAD(pb + v * W), acc0[v]);
+            acc1[v] = VFMA(a1, VLOAD(pb + NR + v * W), acc1[v]);
+        }
+        pb += 2 * NR;
+    }
+    if (p < k) {
+        V a0 = VSET1(x[p * incx]);
+        DLK_UNROLL for (int v = 0; v < NV; v++) acc0[v] = VFMA(a0, VLOAD(pb + v * W), acc0[v]);
+    }
+    DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
+}
+
+const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(gemv_n), NAME(gemv_t),
+                                           NAME(gemv_p)};
+
+#undef NV
+#undef GEMV_CHUNK

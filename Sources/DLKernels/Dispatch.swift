@@ -1,0 +1,61 @@
+import CDLKernels
+import DLCore
+
+/// The instruction-set levels of the SIMD kernels, lowest first on each architecture.
+public enum ISA: Int32, CaseIterable, Sendable, CustomStringConvertible {
+    /// Plain C, any CPU.
+    case portable = 0
+    /// x86-64 AVX2 + FMA.
+    case avx2 = 1
+    /// x86-64 AVX-512 F/BW/VL/DQ.
+    case avx512 = 2
+    /// x86-64 AVX-512 with VNNI (int8 dot products).
+    case avx512VNNI = 3
+    /// aarch64 Advanced SIMD.
+    case neon = 10
+    /// aarch64 with the int8 dot-product extension.
+    case neonDotProd = 11
+
+    /// The name `DLPK_ISA` accepts: portable, avx2, avx512, vnni, neon, dotprod.
+    public var description: String {
+        String(cString: dlk_isa_name(dlk_isa(rawValue: UInt32(bitPattern: rawValue))))
+    }
+
+    /// The level named as in `DLPK_ISA`, or nil.
+    public init?(named name: String) {
+        guard let isa = ISA.allCases.first(where: { $0.description == name }) else { return nil }
+        self = isa
+    }
+}
+
+/// Run-time selection of the kernels' instruction-set level.
+///
+/// Kernels use the highest level the CPU supports unless a lower one is forced, by the
+/// `DLPK_ISA` environment variable (read once, at the first kernel call) or by `force(_:)`.
+/// One build therefore runs on any x86-64 and never executes an instruction the CPU lacks.
+public enum Dispatch {
+    /// The highest level this CPU supports.
+    public static var detected: ISA { isa(dlk_isa_detected()) }
+
+    /// The level kernels use now.
+    public static var active: ISA { isa(dlk_isa_active()) }
+
+    /// Every level this CPU can run, lowest first (always includes `.portable`).
+    public static var available: [ISA] {
+        ISA.allCases.filter { dlk_isa_supported(cValue($0)) != 0 }
+    }
+
+    /// Makes all later kernel calls use `isa`. Throws when the CPU lacks it.
+    /// Global: meant for tests and benchmarks, not to be changed while kernels run.
+    public static func force(_ isa: ISA) throws(DLError) {
+        guard dlk_isa_force(cValue(isa)) == 0 else {
+            throw DLError(.unsupported, "instruction set \(isa) is not supported by this CPU (best: \(detected))")
+        }
+    }
+
+    /// Returns to the detected level (ignoring `DLPK_ISA`).
+    public static func reset() { dlk_isa_reset() }
+
+    static func cValue(_ isa: ISA) -> dlk_isa { dlk_isa(rawValue: UInt32(bitPattern: isa.rawValue)) }
+    static func isa(_ value: dlk_isa) -> ISA { ISA(rawValue: Int32(bitPattern: value.rawValue)) ?? .portable }
+}

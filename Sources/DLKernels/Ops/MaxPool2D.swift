@@ -1,0 +1,75 @@
+/// Max pooling, NCHW (ONNX MaxPool), fp32 and int8 (int8 keeps the input's quantization
+/// parameters, so it is the same comparison on the raw values). Padding never wins a max.
+/// The fast path works a whole output row per window tap over the tap's valid column range
+/// (no bounds tests inside, vectorisable at stride 1); `reference` is the per-output loop.
+public enum MaxPool2D {
+    public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>) {
+        rows(p, x, y, lowest: -Float.infinity)
+    }
+
+    public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>) {
+        rows(p, x, y, lowest: Int8.min)
+    }
+
+    @inline(__always)
+    static func rows<T: Comparable>(_ p: Pool2DParams, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, lowest: T) {
+        let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
+        for nc in 0..<(p.batch * p.channels) {
+            let src = x + nc * plane
+            for oy in 0..<oh {
+                let out = y + (nc * oh + oy) * ow
+                out.update(repeating: lowest, count: ow)
+                for ky in 0..<p.kernelHeight {
+                    let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+                    if iy < 0 || iy >= p.inHeight { continue }
+                    let row = src + iy * p.inWidth
+                    for kx in 0..<p.kernelWidth {
+                        let xoff = kx * p.dilationW - p.padLeft
+                        let r = p.validColumns(offset: xoff, outWidth: ow)
+                        let base = row + xoff
+                        if p.strideW == 1 {
+                            for ox in r { let v = base[ox]; if v > out[ox] { out[ox] = v } }
+                        } else {
+                            for ox in r { let v = base[ox &* p.strideW]; if v > out[ox] { out[ox] = v } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dX: each dY goes to the first maximum of its window (row-major order), as PyTorch does.
+    /// Overwrites dX.
+    public static func backward(_ p: Pool2DParams, input x: UnsafePointer<Float>,
+                                outputGrad dy: UnsafePointer<Float>, inputGrad dx: UnsafeMutablePointer<Float>) {
+        dx.update(repeating: 0, count: p.inputCount)
+        let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
+        for nc in 0..<(p.batch * p.channels) {
+            let src = x + nc * plane, grad = dx + nc * plane
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, at = -1
+                    forEachInput(p, oy, ox) { i in
+                        if at < 0 || src[i] > best { best = src[i]; at = i }
+                    }
+                    if at >= 0 { grad[at] += dy[(nc * oh + oy) * ow + ox] }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the in-plane index of every real input in the window of (oy, ox).
+    @inline(__always)
+    static func forEachInput(_ p: Pool2DParams, _ oy: Int, _ ox: Int, _ body: (Int) -> Void) {
+        let y0 = oy * p.strideH - p.padTop, x0 = ox * p.strideW - p.padLeft
+        for ky in 0..<p.kernelHeight {
+            let iy = y0 + ky * p.dilationH
+            if iy < 0 || iy >= p.inHeight { continue }
+            for kx in 0..<p.kernelWidth {
+                let ix = x0 + kx * p.dilationW
+                if ix < 0 || ix >= p.inWidth { continue }
+                body(iy * p.inWidth + ix)
+            }
+        }
+    }
+}

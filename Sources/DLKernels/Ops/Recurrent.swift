@@ -1,0 +1,131 @@
+/// Shared geometry and bookkeeping of the ONNX recurrent ops (LSTM, GRU, RNN).
+///
+/// Tensors, ONNX layout 0 (`batchFirst` false): X [seq, batch, input], Y [seq, dirs, batch, hidden],
+/// Y_h / Y_c / initial_h / initial_c [dirs, batch, hidden]. Layout 1 (`batchFirst`): X [batch, seq, input],
+/// Y [batch, seq, dirs, hidden], states [batch, dirs, hidden].
+/// Weights W [dirs, gates·hidden, input], R [dirs, gates·hidden, hidden], B [dirs, 2·gates·hidden]
+/// (Wb then Rb). The default activations only (sigmoid, tanh); no `clip`, no LSTM peepholes:
+/// the converter rejects models that set them.
+public struct RecurrentParams: Equatable, Hashable, Sendable {
+    public enum Direction: Int, Sendable { case forward = 0, reverse = 1, bidirectional = 2 }
+
+    public var sequenceLength: Int
+    public var batch: Int
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var direction: Direction
+    public var batchFirst: Bool
+
+    public init(sequenceLength: Int, batch: Int, inputSize: Int, hiddenSize: Int,
+                direction: Direction = .forward, batchFirst: Bool = false) {
+        self.sequenceLength = sequenceLength
+        self.batch = batch
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.direction = direction
+        self.batchFirst = batchFirst
+    }
+
+    @inlinable public var directions: Int { direction == .bidirectional ? 2 : 1 }
+
+    /// Row of X (and of the input projections) holding time step t of batch entry b.
+    @inlinable func inputRow(_ t: Int, _ b: Int) -> Int {
+        batchFirst ? b * sequenceLength + t : t * batch + b
+    }
+    /// Offset of Y[t, d, b, :].
+    @inlinable func outputOffset(_ t: Int, _ d: Int, _ b: Int) -> Int {
+        (batchFirst ? ((b * sequenceLength + t) * directions + d) : ((t * directions + d) * batch + b)) * hiddenSize
+    }
+    /// Offset of a state tensor's [d, b, :].
+    @inlinable func stateOffset(_ d: Int, _ b: Int) -> Int {
+        (batchFirst ? b * directions + d : d * batch + b) * hiddenSize
+    }
+
+    /// Offset of the record training saves for direction d, step s (not time: step s of a reverse
+    /// direction is time len−1−s), batch entry b; `per` hidden-sized vectors per record.
+    @inlinable func savedOffset(_ d: Int, _ s: Int, _ b: Int, per: Int) -> Int {
+        ((d * sequenceLength + s) * batch + b) * per * hiddenSize
+    }
+
+    /// Float scratch of a sequence kernel's backward with `gates` gates.
+    func backwardScratchFloats(gates: Int) -> Int {
+        let gh = gates * hiddenSize
+        return sequenceLength * batch * gh + batch * gh + 8 * batch * hiddenSize
+    }
+
+    /// Float scratch of a sequence kernel with `gates` gates.
+    func scratchFloats(gates: Int) -> Int {
+        let gh = gates * hiddenSize
+        return sequenceLength * batch * gh + batch * gh + 3 * batch * hiddenSize
+    }
+}
+
+/// The bookkeeping all three sequence kernels share.
+enum Recurrent {
+    struct Buffers {
+        var projection: UnsafeMutablePointer<Float>   // [rows of X, gates·hidden]
+        var recurrent: UnsafeMutablePointer<Float>    // [batch, gates·hidden]
+        var h: UnsafeMutablePointer<Float>            // [batch, hidden]
+        var c: UnsafeMutablePointer<Float>            // [batch, hidden]
+        var temp: UnsafeMutablePointer<Float>         // [batch, hidden]
+    }
+
+    static func buffers(_ p: RecurrentParams, gates: Int, scratch: UnsafeMutableRawPointer) -> Buffers {
+        let gh = gates * p.hiddenSize, bh = p.batch * p.hiddenSize
+        let base = scratch.assumingMemoryBound(to: Float.self)
+        let proj = base, rec = proj + p.sequenceLength * p.batch * gh, h = rec + p.batch * gh
+        return Buffers(projection: proj, recurrent: rec, h: h, c: h + bh, temp: h + 2 * bh)
+    }
+
+    /// projection = X · W_dᵀ + Wb (+ Rb where `addRecurrentBias(gate)`), for every time step at once.
+    static func projectInputs(_ p: RecurrentParams, gates: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>?, addRecurrentBias: (Int) -> Bool,
+                              into proj: UnsafeMutablePointer<Float>, threads: Int) {
+        let gh = gates * p.hiddenSize, rows = p.sequenceLength * p.batch
+        Gemm.sgemm(transA: false, transB: true, m: rows, n: gh, k: p.inputSize, alpha: 1,
+                   a: x, lda: p.inputSize, b: w, ldb: p.inputSize, beta: 0, c: proj, ldc: gh, threads: threads)
+        guard let bias else { return }
+        for g in 0..<gates {
+            let useR = addRecurrentBias(g)
+            for j in 0..<p.hiddenSize {
+                let k = g * p.hiddenSize + j
+                let bv = bias[k] + (useR ? bias[gh + k] : 0)
+                for r in 0..<rows { proj[r * gh + k] += bv }
+            }
+        }
+    }
+
+    /// Initial state of direction d into `state` ([batch, hidden]), zeros when not given.
+    static func loadState(_ p: RecurrentParams, _ d: Int, from initial: UnsafePointer<Float>?,
+                          into state: UnsafeMutablePointer<Float>) {
+        for b in 0..<p.batch {
+            let dst = state + b * p.hiddenSize
+            if let initial { dst.update(from: initial + p.stateOffset(d, b), count: p.hiddenSize) }
+            else { dst.update(repeating: 0, count: p.hiddenSize) }
+        }
+    }
+
+    static func storeState(_ p: RecurrentParams, _ d: Int, _ state: UnsafePointer<Float>,
+                           into out: UnsafeMutablePointer<Float>?) {
+        guard let out else { return }
+        for b in 0..<p.batch {
+            (out + p.stateOffset(d, b)).update(from: state + b * p.hiddenSize, count: p.hiddenSize)
+        }
+    }
+
+    /// The time step that step s of direction d processes for batch entry b, or nil when b's
+    /// sequence is shorter (its state then stays as it is, and Y stays zero).
+    @inline(__always)
+    static func time(_ p: RecurrentParams, step s: Int, reverse: Bool, b: Int, lengths: UnsafePointer<Int32>?) -> Int? {
+        var len = p.sequenceLength
+        if let lengths { len = min(max(Int(lengths[b]), 0), p.sequenceLength) }
+        if s >= len { return nil }
+        return reverse ? len - 1 - s : s
+    }
+
+    /// Whether direction d runs backwards in time.
+    @inline(__always)
+    static func isReverse(_ p: RecurrentParams, _ d: Int) -> Bool {
+        p.direction == .reverse || (p.direction == .bidirectional && d == 1)
+    }
+}

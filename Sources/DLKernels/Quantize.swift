@@ -1,0 +1,210 @@
+import DLCore
+
+/// The one quantizer of dlpack, used by the runtime, the converter and the trainer's export.
+///
+/// Rules (DESIGN.md, as the field does it): `real = (q − zeroPoint) × scale`.
+/// - Weights: int8 symmetric per output channel, zero point 0, range −127…127.
+/// - Activations: int8 asymmetric per tensor, from a calibrated min/max; 0.0 is exactly
+///   representable (the range is widened to contain it and the zero point is an integer).
+/// - Bias: int32, scale = input scale × weight scale (per channel), zero point 0.
+/// - Rounding is half to even everywhere (the ONNX QuantizeLinear rule), saturating.
+/// - A channel that is all zeros gets scale 1 (never 0, inf or NaN); its values quantize to 0.
+///
+/// Requantization of int32 accumulators uses a float multiplier (the ONNX QLinearMatMul rule):
+/// `q = clamp(roundHalfEven(Float(acc) × m), qmin − zp, qmax − zp) + zp` with
+/// `m = inputScale × weightScale / outputScale`; the SIMD kernels are bit-exact with it.
+public enum Quantize {
+    /// int8 range of symmetric weights.
+    public static let weightRange: ClosedRange<Int32> = -127...127
+    /// int8 range of activations.
+    public static let activationRange: ClosedRange<Int32> = -128...127
+
+    // MARK: - Choosing parameters
+
+    /// Symmetric parameters per channel along `axis` of a tensor of `shape` (e.g. axis 0 of
+    /// a dense weight [out, in] or a conv weight [O, I, kh, kw]): scale = max|w| / 127.
+    public static func symmetricPerChannel(_ values: UnsafeBufferPointer<Float>, shape: Shape,
+                                           axis: Int) throws(DLError) -> QuantParams {
+        let (channels, inner) = try channelLayout(count: values.count, shape: shape, axis: axis)
+        var maxAbs = [Float](repeating: 0, count: channels)
+        for (i, v) in values.enumerated() {
+            guard v.isFinite else {
+                throw DLError(.numericalError, "cannot quantize a non-finite weight (\(v) at index \(i))")
+            }
+            let ch = (i / inner) % channels
+            maxAbs[ch] = max(maxAbs[ch], abs(v))
+        }
+        let scales = maxAbs.map { symmetricScale(maxAbs: $0) }
+        return QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: channels), axis: axis)
+    }
+
+    /// Symmetric per-tensor parameters: scale = max|w| / 127, zero point 0.
+    public static func symmetricPerTensor(_ values: UnsafeBufferPointer<Float>) throws(DLError) -> QuantParams {
+        var maxAbs: Float = 0
+        for (i, v) in values.enumerated() {
+            guard v.isFinite else {
+                throw DLError(.numericalError, "cannot quantize a non-finite weight (\(v) at index \(i))")
+            }
+            maxAbs = max(maxAbs, abs(v))
+        }
+        return QuantParams(scale: symmetricScale(maxAbs: maxAbs), zeroPoint: 0)
+    }
+
+    /// Asymmetric per-tensor int8 parameters covering [min, max] (widened to contain 0).
+    public static func asymmetric(min lo: Float, max hi: Float) throws(DLError) -> QuantParams {
+        guard lo.isFinite, hi.isFinite, lo <= hi else {
+            throw DLError(.invalidArgument, "activation range [\(lo), \(hi)] is not a finite interval")
+        }
+        let rmin = Swift.min(lo, 0), rmax = Swift.max(hi, 0)
+        let qmin = Float(activationRange.lowerBound), qmax = Float(activationRange.upperBound)
+        var scale = (rmax - rmin) / (qmax - qmin)
+        guard scale > 0, scale.isFinite else { return QuantParams(scale: 1, zeroPoint: 0) }
+        if !(scale.isNormal) { scale = Float.leastNormalMagnitude }
+        // The zero point is the integer nearest to where 0.0 falls (so 0 is exact).
+        let zp = roundHalfEven(qmin - rmin / scale)
+        let zeroPoint = Int32(Swift.min(Swift.max(zp, qmin), qmax))
+        return QuantParams(scale: scale, zeroPoint: zeroPoint)
+    }
+
+    /// The multipliers of an int8 GEMM's requantization: inputScale × weightScale[j] / outputScale.
+    public static func requantizationScales(inputScale: Float, weightScales: [Float],
+                                            outputScale: Float) -> [Float] {
+        weightScales.map { inputScale * $0 / outputScale }
+    }
+
+    // MARK: - Scalars (the definitions every kernel follows)
+
+    /// round-half-even(x / scale) + zeroPoint, saturated to `range`.
+    @inlinable
+    public static func quantize(_ x: Float, scale: Float, zeroPoint: Int32,
+                                range: ClosedRange<Int32> = activationRange) -> Int32 {
+        let lo = Float(range.lowerBound - zeroPoint), hi = Float(range.upperBound - zeroPoint)
+        let y = x / scale
+        guard !y.isNaN else { return zeroPoint }
+        let clamped = Swift.min(Swift.max(y, lo), hi)
+        return Int32(roundHalfEven(clamped)) + zeroPoint
+    }
+
+    /// (q − zeroPoint) × scale.
+    @inlinable
+    public static func dequantize(_ q: Int32, scale: Float, zeroPoint: Int32) -> Float {
+        Float(q &- zeroPoint) * scale
+    }
+
+    /// An int32 accumulator to int8: clamp(roundHalfEven(Float(acc) × multiplier),
+    /// qmin − zp, qmax − zp) + zp. The int8 GEMM's output stage is bit-exact with this.
+    @inlinable
+    public static func requantize(_ acc: Int32, multiplier: Float, zeroPoint: Int32,
+                                  range: ClosedRange<Int32> = activationRange) -> Int8 {
+        let lo = Float(range.lowerBound - zeroPoint), hi = Float(range.upperBound - zeroPoint)
+        let y = Swift.min(Swift.max(Float(acc) * multiplier, lo), hi)
+        return Int8(truncatingIfNeeded: Int32(roundHalfEven(y)) + zeroPoint)
+    }
+
+    // MARK: - Buffers
+
+    /// Quantizes `input` to int8 with per-tensor or per-channel `params` for a tensor of `shape`.
+    public static func quantize(_ input: UnsafeBufferPointer<Float>, shape: Shape, params: QuantParams,
+                                range: ClosedRange<Int32> = activationRange,
+                                into output: UnsafeMutableBufferPointer<Int8>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "quantize: output has \(output.count) elements, needs \(input.count)")
+        }
+        try params.validate(for: shape)
+        if let axis = params.axis {
+            let (channels, inner) = try channelLayout(count: input.count, shape: shape, axis: axis)
+            for i in 0..<input.count {
+                let ch = (i / inner) % channels
+                output[i] = Int8(truncatingIfNeeded: quantize(input[i], scale: params.scales[ch],
+                                                              zeroPoint: params.zeroPoints[ch], range: range))
+            }
+        } else {
+            let s = params.scales[0], zp = params.zeroPoints[0]
+            for i in 0..<input.count {
+                output[i] = Int8(truncatingIfNeeded: quantize(input[i], scale: s, zeroPoint: zp, range: range))
+            }
+        }
+    }
+
+    /// Dequantizes int8 `input` with per-tensor or per-channel `params` for a tensor of `shape`.
+    public static func dequantize(_ input: UnsafeBufferPointer<Int8>, shape: Shape, params: QuantParams,
+                                  into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "dequantize: output has \(output.count) elements, needs \(input.count)")
+        }
+        try params.validate(for: shape)
+        if let axis = params.axis {
+            let (channels, inner) = try channelLayout(count: input.count, shape: shape, axis: axis)
+            for i in 0..<input.count {
+                let ch = (i / inner) % channels
+                output[i] = dequantize(Int32(input[i]), scale: params.scales[ch], zeroPoint: params.zeroPoints[ch])
+            }
+        } else {
+            let s = params.scales[0], zp = params.zeroPoints[0]
+            for i in 0..<input.count { output[i] = dequantize(Int32(input[i]), scale: s, zeroPoint: zp) }
+        }
+    }
+
+    /// int32 biases with scale inputScale × weightScales[j] (per channel, or one weight scale
+    /// for all), zero point 0, rounded half to even and saturated to the int32 range.
+    public static func quantizeBias(_ bias: UnsafeBufferPointer<Float>, inputScale: Float,
+                                    weightScales: [Float]) throws(DLError) -> [Int32] {
+        guard weightScales.count == 1 || weightScales.count == bias.count else {
+            throw DLError(.shapeMismatch, "bias quantization: \(weightScales.count) weight scales for \(bias.count) biases")
+        }
+        var out = [Int32](repeating: 0, count: bias.count)
+        for j in 0..<bias.count {
+            let scale = inputScale * weightScales[weightScales.count == 1 ? 0 : j]
+            guard scale > 0, scale.isFinite, bias[j].isFinite else {
+                throw DLError(.numericalError, "bias quantization: bias \(bias[j]) with scale \(scale) at index \(j)")
+            }
+            let y = Double(bias[j]) / Double(scale)
+            let r = roundHalfEven(y)
+            out[j] = r >= Double(Int32.max) ? .max : (r <= Double(Int32.min) ? .min : Int32(r))
+        }
+        return out
+    }
+
+    // MARK: - Helpers
+
+    /// Round half to even without libm (the runtime links no math library): adding 2^23
+    /// leaves no fraction bits and the FPU rounds to nearest even; larger values are integers.
+    @inlinable
+    public static func roundHalfEven(_ y: Float) -> Float {
+        guard abs(y) < 0x1p23 else { return y }
+        return y >= 0 ? (y + 0x1p23) - 0x1p23 : (y - 0x1p23) + 0x1p23
+    }
+
+    /// The Double version (2^52).
+    @inlinable
+    public static func roundHalfEven(_ y: Double) -> Double {
+        guard abs(y) < 0x1p52 else { return y }
+        return y >= 0 ? (y + 0x1p52) - 0x1p52 : (y - 0x1p52) + 0x1p52
+    }
+
+    static func symmetricScale(maxAbs: Float) -> Float {
+        let s = maxAbs / Float(weightRange.upperBound)
+        // An all-zero channel: any positive scale maps it to 0; 1 keeps it finite and exact.
+        // A subnormal scale would overflow 1/scale: use the smallest normal instead.
+        if s == 0 { return 1 }
+        return s.isNormal ? s : Float.leastNormalMagnitude
+    }
+
+    /// (channels on `axis`, elements per step of `axis`) for a tensor of `count` elements.
+    static func channelLayout(count: Int, shape: Shape, axis: Int) throws(DLError) -> (Int, Int) {
+        let dims = shape.dims
+        guard axis >= 0, axis < dims.count else {
+            throw DLError(.invalidArgument, "quantization axis \(axis) is outside a tensor of rank \(dims.count)")
+        }
+        var total = 1, inner = 1
+        for (d, size) in dims.enumerated() {
+            guard size >= 0 else { throw DLError(.invalidArgument, "quantization needs a static shape, got \(shape)") }
+            total *= size
+            if d > axis { inner *= size }
+        }
+        guard total == count else {
+            throw DLError(.shapeMismatch, "quantization: \(count) values for shape \(shape) (\(total) elements)")
+        }
+        return (dims[axis], Swift.max(inner, 1))
+    }
+}

@@ -1,0 +1,128 @@
+import Testing
+import DLCore
+@testable import DLKernels
+import _TestSupport
+
+/// Random matrices in [-1, 1) from a seeded generator.
+func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+    (0..<count).map { _ in Float.random(in: -1..<1, using: &rng) }
+}
+
+/// (m, n, k): awkward sizes around every tile edge, batch 1 (GEMV), and a long k.
+let gemmShapes: [(Int, Int, Int)] = [
+    (1, 1, 1), (1, 3, 7), (3, 7, 17), (7, 17, 3), (17, 63, 65), (63, 65, 127), (65, 127, 63),
+    (127, 17, 1000), (1, 1000, 65), (1, 65, 1000), (1000, 7, 17), (13, 33, 300), (2, 1, 9),
+]
+
+/// One fp32 product checked against `GemmReference` with the rounding bound of a reordered
+/// sum: |c − ref| ≤ 1e-6·(k + 2)·|alpha|·Σp|a||b| + 1e-6·|beta·c₀| (about 8·k·ε; a wrong
+/// element is off by the size of the element itself).
+func checkSgemm(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float,
+                threads: Int, packed: Bool, seed: UInt64) -> Bool {
+    var rng = SeededGenerator(seed: seed)
+    let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 1, ldc = n + 2
+    let a = randomFloats(lda * (transA ? k : m), &rng)
+    let b = randomFloats(ldb * (transB ? n : k), &rng)
+    let c0 = randomFloats(ldc * m, &rng)
+    var expected = c0, got = c0
+    var bound = [Float](repeating: 0, count: ldc * m)
+    let absA = a.map(abs), absB = b.map(abs)
+    GemmReference.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                        b: b, ldb: ldb, beta: beta, c: &expected, ldc: ldc)
+    GemmReference.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: abs(alpha), a: absA,
+                        lda: lda, b: absB, ldb: ldb, beta: 0, c: &bound, ldc: ldc)
+    if packed {
+        let w = Gemm.PackedMatrix(transposed: transB, k: k, n: n, b: b, ldb: ldb)
+        w.multiply(transA: transA, m: m, alpha: alpha, a: a, lda: lda, beta: beta, c: &got, ldc: ldc,
+                   threads: threads)
+    } else {
+        Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                   b: b, ldb: ldb, beta: beta, c: &got, ldc: ldc, threads: threads)
+    }
+    for i in 0..<m {
+        for j in 0..<n {
+            let idx = i * ldc + j
+            let tol = 1e-6 * Float(k + 2) * bound[idx] + 1e-6 * abs(beta * c0[idx]) + 1e-30
+            if !(abs(got[idx] - expected[idx]) <= tol) { return false }
+        }
+        // Padding between rows is never written.
+        for j in n..<ldc where got[i * ldc + j] != c0[i * ldc + j] { return false }
+    }
+    return true
+}
+
+/// Kernel tests that force instruction-set levels run one at a time (the level is global).
+@Suite(.serialized) struct KernelLevelTests {
+    @Test("sgemm matches the reference at every level, shape, transpose and thread count",
+          arguments: Dispatch.available)
+    func sgemmAllShapes(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        var seed: UInt64 = 1
+        for (m, n, k) in gemmShapes {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    for threads in [1, 2] {
+                        seed += 1
+                        let beta: Float = seed % 3 == 0 ? 0 : 0.5
+                        #expect(checkSgemm(m: m, n: n, k: k, transA: transA, transB: transB, alpha: 1.25,
+                                           beta: beta, threads: threads, packed: false, seed: seed),
+                                "\(isa) m=\(m) n=\(n) k=\(k) tA=\(transA) tB=\(transB) threads=\(threads)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("prepacked B matches the reference at every level", arguments: Dispatch.available)
+    func packedAllShapes(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        var seed: UInt64 = 500
+        for (m, n, k) in gemmShapes {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    seed += 1
+                    #expect(checkSgemm(m: m, n: n, k: k, transA: transA, transB: transB, alpha: 0.75,
+                                       beta: seed % 2 == 0 ? 0 : 1, threads: Int(seed % 2) + 1, packed: true,
+                                       seed: seed),
+                            "\(isa) m=\(m) n=\(n) k=\(k) tA=\(transA) tB=\(transB)")
+                }
+            }
+        }
+    }
+
+    @Test("a matrix packed at the top level still multiplies correctly with a lower level forced")
+    func packedThenLowered() throws {
+        var rng = SeededGenerator(seed: 77)
+        let (m, n, k) = (9, 70, 45)
+        let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng)
+        let w = Gemm.PackedMatrix(transposed: false, k: k, n: n, b: b, ldb: n)
+        var expected = [Float](repeating: 0, count: m * n)
+        GemmReference.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b,
+                            ldb: n, beta: 0, c: &expected, ldc: n)
+        for isa in Dispatch.available {
+            try Dispatch.force(isa)
+            for rows in [1, m] {
+                var got = [Float](repeating: .nan, count: m * n)
+                w.multiply(m: rows, a: a, lda: k, c: &got, ldc: n)
+                #expect(allClose(Array(got[0..<rows * n]), Array(expected[0..<rows * n]), rtol: 1e-4, atol: 1e-4),
+                        "forced \(isa), rows \(rows)")
+            }
+        }
+        Dispatch.reset()
+    }
+
+    @Test("beta = 0 never reads C: NaN there does not propagate", arguments: Dispatch.available)
+    func betaZeroIgnoresGarbage(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        for (m, n, k) in [(1, 40, 20), (30, 40, 20), (5, 3, 0)] {
+            let a = [Float](repeating: 1, count: m * max(k, 1)), b = [Float](repeating: 2, count: max(k, 1) * n)
+            var c = [Float](repeating: .nan, count: m * n)
+            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: max(k, 1), b: b,
+                       ldb: n, beta: 0, c: &c, ldc: n, threads: 2)
+            #expect(c.allSatisfy { $0 == Float(2 * k) }, "\(isa) \(m)×\(n)×\(k)")
+        }
+    }
+}
