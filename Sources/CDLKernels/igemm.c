@@ -12,7 +12,11 @@
 #include <string.h>
 
 /* Multiply-then-add stays two roundings, as in the Swift reference (no FMA contraction). */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 enum { MC_TARGET = 192 };
 
@@ -100,15 +104,29 @@ typedef struct {
     size_t chunk;
 } ig_ctx;
 
-/* A rows [i0, i0 + rows) into one panel of mr rows: pa[(g·mr + r)·4 + q], shifted. */
+/* A rows [i0, i0 + rows) into one panel of mr rows: pa[(g·mr + r)·4 + q], shifted.
+ * Whole groups move as 32-bit words (a + 128 as uint8 is a with its top bit flipped). */
 static void pack_a(const ig_ctx *x, size_t i0, size_t rows, int mr, uint8_t *pa) {
-    size_t k = x->k, kg = x->kg;
-    uint8_t flip = x->shift ? 0x80 : 0;   /* a + 128 as uint8 is a with its top bit flipped */
+    size_t k = x->k, kg = x->kg, full = k / 4;
+    uint32_t flip = x->shift ? 0x80808080u : 0;
     for (size_t r = 0; r < (size_t)mr; r++) {
+        uint8_t *dst = pa + r * 4;
+        if (r >= rows) {
+            for (size_t g = 0; g < kg; g++) memcpy(dst + g * mr * 4, &flip, 4);
+            continue;
+        }
         const int8_t *src = x->a + (i0 + r) * x->lda;
-        for (size_t p = 0; p < kg * 4; p++) {
-            uint8_t v = (r < rows && p < k) ? (uint8_t)src[p] ^ flip : flip;
-            pa[((p / 4) * mr + r) * 4 + p % 4] = v;
+        for (size_t g = 0; g < full; g++) {
+            uint32_t w;
+            memcpy(&w, src + g * 4, 4);
+            w ^= flip;
+            memcpy(dst + g * mr * 4, &w, 4);
+        }
+        if (full < kg) {
+            uint8_t tail[4];
+            for (size_t q = 0; q < 4; q++)
+                tail[q] = (uint8_t)((full * 4 + q < k ? (uint8_t)src[full * 4 + q] : 0) ^ (uint8_t)flip);
+            memcpy(dst + full * mr * 4, tail, 4);
         }
     }
 }
@@ -189,7 +207,8 @@ void dlk_igemm_packed(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
     x.split_n = m == 1 || ntiles >= 2 * (size_t)threads || ntiles >= mtiles;
     size_t unit = x.split_n ? nr : mr, total = x.split_n ? n : m;
     size_t units = (total + unit - 1) / unit;
-    size_t tasks = (size_t)threads * (m == 1 && threads > 1 ? 4 : 1);
+    /* Batch 1: several tasks per thread (balance under load; ranges keep the L2 affinity). */
+    size_t tasks = (size_t)threads * (m == 1 ? 4 : 1);
     if (tasks > units) tasks = units;
     if (tasks < 1) tasks = 1;
     x.chunk = (units + tasks - 1) / tasks * unit;

@@ -33,7 +33,11 @@ static inline int32x4_t dot4_neon(int32x4_t acc, int32x4_t a, int32x4_t b) {
 #undef MR
 #undef NAME
 
+#if defined(__clang__)
 #define T __attribute__((target("dotprod")))
+#else
+#define T __attribute__((target("arch=armv8.2-a+dotprod")))
+#endif
 #define VDOT(acc, a, b) vdotq_s32((acc), vreinterpretq_s8_s32(a), vreinterpretq_s8_s32(b))
 #define MR 6
 #define NAME(x) x##_dotprod

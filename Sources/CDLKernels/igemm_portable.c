@@ -2,8 +2,11 @@
  * (used when a prepacked layout belongs to a level above the active one). */
 #include "internal.h"
 
-void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t *pa,
-                           const int8_t *pb, int32_t *acc) {
+/* One body for every tile size; with constant sizes (the portable kernels) the compiler
+ * unrolls and vectorizes it with the baseline SIMD. */
+static inline __attribute__((always_inline)) void
+ukr_body(int mr, int nr, int a_shift, size_t kg, const uint8_t *pa, const int8_t *pb,
+         int32_t *acc) {
     for (int i = 0; i < mr * nr; i++) acc[i] = 0;
     for (size_t g = 0; g < kg; g++)
         for (int r = 0; r < mr; r++)
@@ -18,8 +21,17 @@ void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t
             }
 }
 
+void dlk_igemm_ukr_generic(int mr, int nr, int a_shift, size_t kg, const uint8_t *pa,
+                           const int8_t *pb, int32_t *acc) {
+    ukr_body(mr, nr, a_shift, kg, pa, pb, acc);
+}
+
 /* Multiply-then-add stays two roundings, as in the Swift reference (no FMA contraction). */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 static inline float round_half_even(float y) {
     /* Exact for |y| < 2^22 (y is clamped to the int8 range first): adding 1.5·2^23 leaves no
@@ -57,10 +69,10 @@ void dlk_igemm_finish_portable(size_t cols, const int32_t *acc, const int32_t *o
 #define MR_P 4
 #define NR_P 8
 static void ukr_portable(size_t kg, const uint8_t *pa, const int8_t *pb, int32_t *acc) {
-    dlk_igemm_ukr_generic(MR_P, NR_P, 128, kg, pa, pb, acc);
+    ukr_body(MR_P, NR_P, 128, kg, pa, pb, acc);
 }
 static void ukr1_portable(size_t kg, const uint8_t *pa, const int8_t *pb, int32_t *acc) {
-    dlk_igemm_ukr_generic(1, NR_P, 128, kg, pa, pb, acc);
+    ukr_body(1, NR_P, 128, kg, pa, pb, acc);
 }
 const dlk_igemm_kernels dlk_igemm_portable = {MR_P, NR_P, 128, ukr_portable, ukr1_portable,
                                                dlk_igemm_finish_portable};

@@ -30,10 +30,11 @@ int dlk_threads_for(int threads, double macs);
 
 /* ---- fp32 ---- */
 
-/* Microkernel: the full mr×nr tile AB = Σp pa[p·mr + r]·pb[p·nr + j] over kc steps, then
- * C = alpha·AB + beta·C (beta == 0: C not read). pa/pb are packed panels. */
-typedef void (*dlk_sgemm_ukr)(size_t kc, const float *pa, const float *pb, float *c,
-                              size_t ldc, float alpha, float beta);
+/* Microkernel: the full mr×nr tile AB = Σp pa[p·mr + r]·pb[p·ldpb + j] over kc steps, then
+ * C = alpha·AB + beta·C (beta == 0: C not read). pa is a packed panel; pb a packed panel
+ * (ldpb = nr) or B itself read in place (ldpb = ldb). */
+typedef void (*dlk_sgemm_ukr)(size_t kc, const float *pa, const float *pb, size_t ldpb,
+                              float *c, size_t ldc, float alpha, float beta);
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][j] + beta·y (B row-major, ldb). */
 typedef void (*dlk_sgemv_n_fn)(size_t n, size_t k, float alpha, const float *x, size_t incx,
                                const float *b, size_t ldb, float beta, float *y);
@@ -48,10 +49,20 @@ typedef void (*dlk_sgemv_p_fn)(size_t k, const float *x, size_t incx, const floa
 typedef struct {
     int mr, nr;
     dlk_sgemm_ukr ukr;
+    /* The first `rows` (< mr) rows of a panel, full nr columns. */
+    void (*ukr_rows)(int rows, size_t kc, const float *pa, const float *pb, size_t ldpb,
+                     float *c, size_t ldc, float alpha, float beta);
     dlk_sgemv_n_fn gemv_n;
     dlk_sgemv_t_fn gemv_t;
     dlk_sgemv_p_fn gemv_p;
+    /* Packs `cols` (≤ nr) rows of a transposed B, kc floats each from src + j·ldb, as one
+     * panel dst[p·nr + j] (padding columns not written); NULL: the scalar loop. */
+    void (*pack_bt)(const float *src, size_t ldb, size_t kc, size_t cols, int nr, float *dst);
 } dlk_sgemm_kernels;
+#ifdef DLK_X86
+void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,
+                            float *dst);
+#endif
 
 extern const dlk_sgemm_kernels dlk_sgemm_portable;
 #ifdef DLK_X86

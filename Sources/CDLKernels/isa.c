@@ -2,6 +2,9 @@
 #include "internal.h"
 #include <stdlib.h>
 #include <string.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 static int detected = -1;   /* dlk_isa, -1 until first query */
 static int active = -1;
@@ -17,7 +20,11 @@ static dlk_isa detect(void) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DLK_ISA_AVX2;
     return DLK_ISA_PORTABLE;
 #elif defined(DLK_ARM64)
-#if defined(__ARM_FEATURE_DOTPROD)
+#if defined(__linux__)
+    /* HWCAP_ASIMDDP (bit 20): the kernel reports the dot-product instructions. */
+    if (getauxval(AT_HWCAP) & (1UL << 20)) return DLK_ISA_NEON_DOTPROD;
+    return DLK_ISA_NEON;
+#elif defined(__ARM_FEATURE_DOTPROD) || defined(__APPLE__)
     return DLK_ISA_NEON_DOTPROD;
 #else
     return DLK_ISA_NEON;

@@ -5,6 +5,9 @@
 #include <string.h>
 
 enum { KC = 256, MC_TARGET = 384, NC_TARGET = 4096 };
+#ifndef DIRECT_B
+#define DIRECT_B(rows) ((rows) <= 128)
+#endif
 
 #define PACKED_MAGIC 0x46504B44u /* "DKPF" */
 typedef struct {
@@ -67,8 +70,8 @@ static void pack_a(int trans, const float *a, size_t lda, size_t i0, size_t mc, 
 
 /* op(B)[p0.., j0..] (kc×nc) into panels of nr columns, zero-padded; panel q starts at
  * pb + q·pstride and holds pb[p·nr + j]. */
-static void pack_b(int trans, const float *b, size_t ldb, size_t p0, size_t kc, size_t j0,
-                   size_t nc, int nr, float *pb, size_t pstride) {
+static void pack_b(const dlk_sgemm_kernels *K, int trans, const float *b, size_t ldb, size_t p0,
+                   size_t kc, size_t j0, size_t nc, int nr, float *pb, size_t pstride) {
     for (size_t jr = 0; jr < nc; jr += (size_t)nr) {
         size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
         float *dst = pb + (jr / nr) * pstride;
@@ -78,6 +81,10 @@ static void pack_b(int trans, const float *b, size_t ldb, size_t p0, size_t kc, 
                 memcpy(dst + p * nr, src, cols * sizeof(float));
                 for (size_t j = cols; j < (size_t)nr; j++) dst[p * nr + j] = 0.0f;
             }
+        } else if (K && K->pack_bt) {
+            K->pack_bt(b + (j0 + jr) * ldb + p0, ldb, kc, cols, nr, dst);
+            for (size_t j = cols; j < (size_t)nr; j++)
+                for (size_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
         } else {
             for (size_t j = 0; j < cols; j++) {
                 const float *src = b + (j0 + jr + j) * ldb + p0;
@@ -106,16 +113,20 @@ typedef struct {
     size_t chunk;
 } sg_ctx;
 
-static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, float *c,
-                 size_t rows, size_t cols, float beta) {
+static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, size_t ldpb,
+                 float *c, size_t rows, size_t cols, float beta) {
     int mr = x->mr, nr = x->nr;
     if (rows == (size_t)mr && cols == (size_t)nr) {
-        if (x->K) x->K->ukr(kc, pa, pb, c, x->ldc, x->alpha, beta);
+        if (x->K) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
         else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, c, x->ldc, x->alpha, beta);
         return;
     }
+    if (x->K && cols == (size_t)nr) {
+        x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
+        return;
+    }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr(kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
+    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
@@ -141,11 +152,20 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
             size_t kc = x->k - pc < kcb ? x->k - pc : kcb;
             const float *pb;
             size_t pstride;
+            /* B not transposed: full panels are read in place (rows ldb apart) when there
+             * are few rows of A to amortize packing over; only a ragged last panel is packed. */
+            int direct = !x->packed && !x->tb && x->K && DIRECT_B(i1 - i0);
             if (x->packed) {
                 pb = x->packed + (jc / nr) * x->k * nr + pc * nr;
                 pstride = x->k * nr;
+            } else if (direct) {
+                size_t full = nc / nr * nr;
+                if (full < nc)
+                    pack_b(x->K, 0, x->b, x->ldb, pc, kc, jc + full, nc - full, nr, pbuf, kc * nr);
+                pb = pbuf;
+                pstride = kc * nr;
             } else {
-                pack_b(x->tb, x->b, x->ldb, pc, kc, jc, nc, nr, pbuf, kc * nr);
+                pack_b(x->K, x->tb, x->b, x->ldb, pc, kc, jc, nc, nr, pbuf, kc * nr);
                 pb = pbuf;
                 pstride = kc * nr;
             }
@@ -156,9 +176,18 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
                     const float *pbp = pb + (jr / nr) * pstride;
+                    size_t ldpb = (size_t)nr;
+                    if (direct) {
+                        if (cols == (size_t)nr) {
+                            pbp = x->b + pc * x->ldb + jc + jr;
+                            ldpb = x->ldb;
+                        } else {
+                            pbp = pb;
+                        }
+                    }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-                        tile(x, kc, pa + ir * kc, pbp, x->c + (ic + ir) * x->ldc + jc + jr,
+                        tile(x, kc, pa + ir * kc, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
                              rows, cols, beta);
                     }
                 }
@@ -224,9 +253,9 @@ static void run(sg_ctx *x, int threads) {
     size_t unit = x->split_n ? (x->m == 1 && !x->packed ? 64 : nr) : mr;
     size_t total = x->split_n ? x->n : x->m;
     size_t units = (total + unit - 1) / unit;
-    /* Batch-1 rows split finer than the thread count: if a core is busy with something else,
-     * the threads that do run take over its share. */
-    size_t tasks = (size_t)threads * (x->m == 1 && threads > 1 ? 4 : 1);
+    /* One task per thread: a GEMM task packs all of A, and a GEMV reads B fastest in long
+     * rows (each row of B starts a page the prefetcher must ramp up on again). */
+    size_t tasks = (size_t)threads;
     if (tasks > units) tasks = units;
     if (tasks < 1) tasks = 1;
     x->chunk = (units + tasks - 1) / tasks * unit;
@@ -265,7 +294,7 @@ void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ld
     h->k = k;
     h->n = n;
     float *panels = (float *)((char *)packed + sizeof *h);
-    if (k > 0 && n > 0) pack_b(trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
+    if (k > 0 && n > 0) pack_b(K, trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
 }
 
 void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,

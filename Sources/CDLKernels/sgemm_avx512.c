@@ -17,5 +17,6 @@
 #define MR 12
 #define NR 32
 #define NAME(x) x##_avx512
+#define PACK_BT dlk_sgemm_pack_bt_avx2
 #include "sgemm_template.h"
 #endif

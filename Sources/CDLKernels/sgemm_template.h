@@ -9,8 +9,10 @@
 
 #define NV (NR / W)
 
-T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
-                        float *restrict c, size_t ldc, float alpha, float beta) {
+/* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
+T static inline __attribute__((always_inline)) void
+NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
+           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
         DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
@@ -18,24 +20,76 @@ T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restri
         V b[NV];
         DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
         DLK_UNROLL for (int r = 0; r < MR; r++) {
-            V a = VSET1(pa[r]);
-            DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+            if (r < rows) {
+                V a = VSET1(pa[r]);
+                DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+            }
         }
         pa += MR;
-        pb += NR;
+        pb += ldpb;
     }
     V va = VSET1(alpha);
     if (beta == 0.0f) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+            if (r < rows)
+                DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
     } else {
         V vb = VSET1(beta);
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            DLK_UNROLL for (int v = 0; v < NV; v++) {
+            if (r < rows) DLK_UNROLL for (int v = 0; v < NV; v++) {
                 float *cp = c + r * ldc + v * W;
                 VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
             }
     }
+}
+
+T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
+                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
+    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta);
+}
+
+/* A partial panel (rows < MR) without computing the padding rows. */
+T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
+                             const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
+                             float alpha, float beta) {
+#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+    }
+#undef ROWS_CASE
 }
 
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][0..n) + beta·y: rows of B streamed in order, four at a
@@ -49,28 +103,25 @@ T static void NAME(gemv_n)(size_t n, size_t k, float alpha, const float *x, size
         size_t nv = nc / W * W;
         for (size_t j = 0; j < nc; j++) acc[j] = 0.0f;
         size_t p = 0;
-        for (; p + 8 <= k; p += 8) {
-            const float *b0 = b + p * ldb + j0;
-            V xs[8];
-            float ss[8];
-            DLK_UNROLL for (int q = 0; q < 8; q++) {
-                ss[q] = x[(p + q) * incx];
-                xs[q] = VSET1(ss[q]);
-            }
+        for (; p + 4 <= k; p += 4) {
+            const float *b0 = b + p * ldb + j0, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+            V x0 = VSET1(x[p * incx]), x1 = VSET1(x[(p + 1) * incx]);
+            V x2 = VSET1(x[(p + 2) * incx]), x3 = VSET1(x[(p + 3) * incx]);
+            float s0 = x[p * incx], s1 = x[(p + 1) * incx], s2 = x[(p + 2) * incx],
+                  s3 = x[(p + 3) * incx];
+            /* Each row of B starts a new page, where the hardware prefetcher starts cold:
+             * fetch rows ahead while these are summed. */
+            const float *pf = p + 8 <= k ? b0 + 4 * ldb : b0;
             size_t j = 0;
             for (; j < nv; j += W) {
-                V s = VFMA(xs[0], VLOAD(b0 + j), VLOAD(acc + j));
-                V t = VMUL(xs[1], VLOAD(b0 + ldb + j));
-                s = VFMA(xs[2], VLOAD(b0 + 2 * ldb + j), s);
-                t = VFMA(xs[3], VLOAD(b0 + 3 * ldb + j), t);
-                s = VFMA(xs[4], VLOAD(b0 + 4 * ldb + j), s);
-                t = VFMA(xs[5], VLOAD(b0 + 5 * ldb + j), t);
-                s = VFMA(xs[6], VLOAD(b0 + 6 * ldb + j), s);
-                t = VFMA(xs[7], VLOAD(b0 + 7 * ldb + j), t);
+                DLK_UNROLL for (int q = 0; q < 4; q++) __builtin_prefetch(pf + q * ldb + j);
+                V s = VFMA(x0, VLOAD(b0 + j), VLOAD(acc + j));
+                V t = VMUL(x1, VLOAD(b1 + j));
+                s = VFMA(x2, VLOAD(b2 + j), s);
+                t = VFMA(x3, VLOAD(b3 + j), t);
                 VSTORE(acc + j, VADD(s, t));
             }
-            for (; j < nc; j++)
-                DLK_UNROLL for (int q = 0; q < 8; q++) acc[j] += ss[q] * b0[q * ldb + j];
+            for (; j < nc; j++) acc[j] += s0 * b0[j] + s1 * b1[j] + s2 * b2[j] + s3 * b3[j];
         }
         for (; p < k; p++) {
             const float *b0 = b + p * ldb + j0;
@@ -149,8 +200,12 @@ T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *r
     DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
 }
 
-const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(gemv_n), NAME(gemv_t),
-                                           NAME(gemv_p)};
+#ifndef PACK_BT
+#define PACK_BT NULL
+#endif
+const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
+                                           NAME(gemv_t), NAME(gemv_p), PACK_BT};
+#undef PACK_BT
 
 #undef NV
 #undef GEMV_CHUNK

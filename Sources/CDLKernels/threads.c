@@ -3,22 +3,43 @@
 #include "internal.h"
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define MAX_HELPERS 63
 
+/* Tasks are dealt out in contiguous ranges, one per participant (the caller is 0), so that
+ * a thread gets the same part of the work on every call (its cache keeps that data); a
+ * participant that finishes early then takes tasks from the others' ranges, so a thread
+ * that the OS has descheduled does not hold everyone up. */
 typedef struct {
     void (*fn)(void *ctx, int task);
     void *ctx;
     int tasks;
-    int next;   /* atomic: next task to hand out */
+    int parts;
+    int next[MAX_HELPERS + 1];  /* atomic: next task of each range */
+    int end[MAX_HELPERS + 1];
 } job;
 
-static void run_tasks(job *j) {
-    for (;;) {
-        int t = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
-        if (t >= j->tasks) return;
-        j->fn(j->ctx, t);
+static void job_init(job *j, void (*fn)(void *, int), void *ctx, int tasks, int parts) {
+    j->fn = fn;
+    j->ctx = ctx;
+    j->tasks = tasks;
+    j->parts = parts;
+    for (int p = 0; p < parts; p++) {
+        j->next[p] = (int)((long)tasks * p / parts);
+        j->end[p] = (int)((long)tasks * (p + 1) / parts);
+    }
+}
+
+static void run_tasks(job *j, int self) {
+    for (int q = 0; q < j->parts; q++) {
+        int p = (self + q) % j->parts;
+        for (;;) {
+            int t = __atomic_fetch_add(&j->next[p], 1, __ATOMIC_RELAXED);
+            if (t >= j->end[p]) break;
+            j->fn(j->ctx, t);
+        }
     }
 }
 
@@ -35,8 +56,21 @@ static unsigned born_at[MAX_HELPERS];  /* generation when each helper was create
 
 /* After a call, helpers keep polling this long before sleeping, so that back-to-back calls
  * (layer after layer) do not each pay a wake-up, which on a loaded machine can cost more than
- * a small GEMM. threads = 1 never involves helpers; idle helpers sleep. */
-#define POLL_SECONDS 100e-6
+ * a small GEMM. threads = 1 never involves helpers; idle helpers sleep. DLPK_THREAD_POLL_US
+ * (read once; 0 = sleep at once) changes the default of 100 µs. */
+static double poll_seconds(void) {
+    static long micros = -1;   /* -1 until read */
+    long us = __atomic_load_n(&micros, __ATOMIC_RELAXED);
+    if (us < 0) {
+        const char *env = getenv("DLPK_THREAD_POLL_US");
+        us = env && *env ? strtol(env, NULL, 10) : 100;
+        if (us < 0) us = 0;
+        if (us > 100000) us = 100000;
+        __atomic_store_n(&micros, us, __ATOMIC_RELAXED);
+    }
+    return (double)us * 1e-6;
+}
+#define POLL_SECONDS poll_seconds()
 
 static double seconds(void) {
     struct timespec t;
@@ -46,7 +80,9 @@ static double seconds(void) {
 
 /* Polls until `*word` differs from `old` or POLL_SECONDS pass; returns 1 if it changed. */
 static int poll_change(const unsigned *word, unsigned old) {
-    double until = seconds() + POLL_SECONDS;
+    double window = POLL_SECONDS;
+    if (window <= 0) return __atomic_load_n(word, __ATOMIC_ACQUIRE) != old;
+    double until = seconds() + window;
     for (int i = 1;; i++) {
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old) return 1;
         if ((i & 63) == 0 && seconds() > until) return 0;
@@ -72,7 +108,7 @@ static void *helper_main(void *arg) {
         int part = id < participants;
         pthread_mutex_unlock(&lock);
         if (!part) continue;
-        run_tasks(&current);
+        run_tasks(&current, id + 1);
         pthread_mutex_lock(&lock);
         __atomic_store_n(&pending, pending - 1, __ATOMIC_RELEASE);
         if (pending == 0) pthread_cond_signal(&done);
@@ -99,20 +135,24 @@ static int ensure_helpers(int want) {
     return helper_count;
 }
 
+typedef struct { job *j; int self; } spawned;
 static void *spawned_main(void *arg) {
-    run_tasks((job *)arg);
+    spawned *s = arg;
+    run_tasks(s->j, s->self);
     return NULL;
 }
 
 /* Used when another thread holds the pool: plain threads for this call only. */
 static void run_spawned(int threads, job *j) {
     pthread_t ids[MAX_HELPERS];
+    spawned args[MAX_HELPERS];
     int n = 0;
     for (int i = 0; i < threads - 1; i++) {
-        if (pthread_create(&ids[n], NULL, spawned_main, j) != 0) break;
+        args[n] = (spawned){j, n + 1};
+        if (pthread_create(&ids[n], NULL, spawned_main, &args[n]) != 0) break;
         n++;
     }
-    run_tasks(j);
+    run_tasks(j, 0);   /* ranges of threads that failed to start are taken over here */
     for (int i = 0; i < n; i++) pthread_join(ids[i], NULL);
 }
 
@@ -124,21 +164,22 @@ void dlk_parallel_for(int threads, int tasks, void (*fn)(void *ctx, int task), v
         for (int t = 0; t < tasks; t++) fn(ctx, t);
         return;
     }
-    job j = {fn, ctx, tasks, 0};
     if (pthread_mutex_trylock(&call_lock) != 0) {
+        job j;
+        job_init(&j, fn, ctx, tasks, threads);
         run_spawned(threads, &j);
         return;
     }
     int helpers = ensure_helpers(threads - 1);
     if (helpers > threads - 1) helpers = threads - 1;
     pthread_mutex_lock(&lock);
-    current = j;
+    job_init(&current, fn, ctx, tasks, helpers + 1);
     participants = helpers;
     __atomic_store_n(&pending, (unsigned)helpers, __ATOMIC_RELEASE);
     __atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
-    run_tasks(&current);
+    run_tasks(&current, 0);
     /* Brief poll before sleeping on `done`: helpers usually finish about when we do. */
     while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE) > 0) {
         unsigned left = __atomic_load_n(&pending, __ATOMIC_ACQUIRE);

@@ -1,3 +1,5 @@
+import DLCore
+
 /// IEEE half precision and bfloat16 conversions, written on bit patterns so that they behave
 /// the same on every platform (Swift's `Float16` is missing on some), rounding half to even.
 extension Quantize {
@@ -50,5 +52,43 @@ extension Quantize {
     /// The Float of a bfloat16 bit pattern (exact).
     public static func float(fromBFloat16Bits h: UInt16) -> Float {
         Float(bitPattern: UInt32(h) << 16)
+    }
+}
+
+extension Quantize {
+    /// Converts Floats to binary16 bit patterns (round half to even).
+    public static func float16(_ input: UnsafeBufferPointer<Float>,
+                               into output: UnsafeMutableBufferPointer<UInt16>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "float16: output has \(output.count) elements, needs \(input.count)")
+        }
+        for i in 0..<input.count { output[i] = float16Bits(input[i]) }
+    }
+
+    /// Converts binary16 bit patterns to Floats (exact).
+    public static func float(fromFloat16 input: UnsafeBufferPointer<UInt16>,
+                             into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "float16: output has \(output.count) elements, needs \(input.count)")
+        }
+        for i in 0..<input.count { output[i] = float(fromFloat16Bits: input[i]) }
+    }
+
+    /// Converts Floats to bfloat16 bit patterns (round half to even).
+    public static func bfloat16(_ input: UnsafeBufferPointer<Float>,
+                                into output: UnsafeMutableBufferPointer<UInt16>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "bfloat16: output has \(output.count) elements, needs \(input.count)")
+        }
+        for i in 0..<input.count { output[i] = bfloat16Bits(input[i]) }
+    }
+
+    /// Converts bfloat16 bit patterns to Floats (exact).
+    public static func float(fromBFloat16 input: UnsafeBufferPointer<UInt16>,
+                             into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
+        guard output.count >= input.count else {
+            throw DLError(.bufferTooSmall, "bfloat16: output has \(output.count) elements, needs \(input.count)")
+        }
+        for i in 0..<input.count { output[i] = float(fromBFloat16Bits: input[i]) }
     }
 }

@@ -1,3 +1,4 @@
+import CDLKernels
 import DLCore
 
 /// The one quantizer of dlpack, used by the runtime, the converter and the trainer's export.
@@ -110,19 +111,21 @@ public enum Quantize {
         guard output.count >= input.count else {
             throw DLError(.bufferTooSmall, "quantize: output has \(output.count) elements, needs \(input.count)")
         }
+        guard range.lowerBound >= -128, range.upperBound <= 127 else {
+            throw DLError(.invalidArgument, "quantize: range \(range) does not fit in int8")
+        }
         try params.validate(for: shape)
-        if let axis = params.axis {
-            let (channels, inner) = try channelLayout(count: input.count, shape: shape, axis: axis)
-            for i in 0..<input.count {
-                let ch = (i / inner) % channels
-                output[i] = Int8(truncatingIfNeeded: quantize(input[i], scale: params.scales[ch],
-                                                              zeroPoint: params.zeroPoints[ch], range: range))
-            }
-        } else {
-            let s = params.scales[0], zp = params.zeroPoints[0]
-            for i in 0..<input.count {
-                output[i] = Int8(truncatingIfNeeded: quantize(input[i], scale: s, zeroPoint: zp, range: range))
-            }
+        guard let src = input.baseAddress, let dst = output.baseAddress else { return }
+        // The SIMD kernel (bit-exact with `quantize(_:scale:zeroPoint:range:)`) over each run
+        // of elements that share a channel.
+        let (channels, inner) = params.axis == nil ? (1, input.count)
+            : try channelLayout(count: input.count, shape: shape, axis: params.axis!)
+        var i = 0
+        while i < input.count {
+            let ch = channels == 1 ? 0 : (i / inner) % channels
+            dlk_quantize_s8(inner, src + i, params.scales[ch], params.zeroPoints[ch],
+                            range.lowerBound, range.upperBound, dst + i)
+            i += inner
         }
     }
 
@@ -133,15 +136,14 @@ public enum Quantize {
             throw DLError(.bufferTooSmall, "dequantize: output has \(output.count) elements, needs \(input.count)")
         }
         try params.validate(for: shape)
-        if let axis = params.axis {
-            let (channels, inner) = try channelLayout(count: input.count, shape: shape, axis: axis)
-            for i in 0..<input.count {
-                let ch = (i / inner) % channels
-                output[i] = dequantize(Int32(input[i]), scale: params.scales[ch], zeroPoint: params.zeroPoints[ch])
-            }
-        } else {
-            let s = params.scales[0], zp = params.zeroPoints[0]
-            for i in 0..<input.count { output[i] = dequantize(Int32(input[i]), scale: s, zeroPoint: zp) }
+        guard let src = input.baseAddress, let dst = output.baseAddress else { return }
+        let (channels, inner) = params.axis == nil ? (1, input.count)
+            : try channelLayout(count: input.count, shape: shape, axis: params.axis!)
+        var i = 0
+        while i < input.count {
+            let ch = channels == 1 ? 0 : (i / inner) % channels
+            dlk_dequantize_s8(inner, src + i, params.scales[ch], params.zeroPoints[ch], dst + i)
+            i += inner
         }
     }
 

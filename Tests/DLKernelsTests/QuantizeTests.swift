@@ -30,7 +30,17 @@ import _TestSupport
         #expect(Quantize.quantize(-1e6, scale: s, zeroPoint: zp) == -128)
     }
 
-    @Test func badActivationRangeThrows() {
+    @Test func badRangesThrow() {
+        let x: [Float] = [1, 2]
+        var q = [Int8](repeating: 0, count: 2)
+        #expect(throws: DLError.self) {
+            try x.withUnsafeBufferPointer { src throws(DLError) in
+                try q.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                    try Quantize.quantize(src, shape: Shape([2]), params: QuantParams(scale: 1, zeroPoint: 0),
+                                          range: -200...200, into: dst)
+                }
+            }
+        }
         #expect(throws: DLError.self) { try Quantize.asymmetric(min: 1, max: -1) }
         #expect(throws: DLError.self) { try Quantize.asymmetric(min: -.infinity, max: 1) }
     }
@@ -175,5 +185,76 @@ import _TestSupport
         }
         #expect(Quantize.bfloat16Bits(1 + 0x1p-8) == Quantize.bfloat16Bits(1))       // tie → even
         #expect(Quantize.float(fromBFloat16Bits: Quantize.bfloat16Bits(3.0)) == 3)
+    }
+}
+
+extension KernelLevelTests {
+    @Test("buffer quantize/dequantize (SIMD) are bit-exact with the scalar rules at every level",
+          arguments: Dispatch.available)
+    func bufferQuantizeMatchesScalar(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        var rng = SeededGenerator(seed: 31)
+        let scale: Float = 0.05, zp: Int32 = -7
+        for count in [1, 7, 15, 16, 17, 63, 1000] {
+            var x = (0..<count).map { _ in Float.random(in: -8...8, using: &rng) }
+            // Exact ties, specials and saturation.
+            let specials: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 2.5 * scale, -2.5 * scale,
+                                     3.5 * scale, 0, -0.0]
+            for (i, v) in specials.enumerated() where i < count { x[(i * 7) % count] = v }
+            var q = [Int8](repeating: 0, count: count)
+            let params = QuantParams(scale: scale, zeroPoint: zp)
+            try x.withUnsafeBufferPointer { src throws(DLError) in
+                try q.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                    try Quantize.quantize(src, shape: Shape([count]), params: params, into: dst)
+                }
+            }
+            let expected = x.map { Int8(Quantize.quantize($0, scale: scale, zeroPoint: zp)) }
+            #expect(q == expected, "\(isa) count \(count)")
+
+            var back = [Float](repeating: 0, count: count)
+            try q.withUnsafeBufferPointer { src throws(DLError) in
+                try back.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                    try Quantize.dequantize(src, shape: Shape([count]), params: params, into: dst)
+                }
+            }
+            let expectedBack = q.map { Quantize.dequantize(Int32($0), scale: scale, zeroPoint: zp) }
+            #expect(back.map(\.bitPattern) == expectedBack.map(\.bitPattern), "\(isa) count \(count)")
+        }
+    }
+}
+
+@Suite struct HalfPrecisionBufferTests {
+    @Test("buffer conversions round-trip exactly representable values and reject short outputs")
+    func roundTrip() throws {
+        let x: [Float] = [0, 1, -2.5, 65504, 0x1p-24, 3.140625]
+        var h = [UInt16](repeating: 0, count: x.count), back = [Float](repeating: 0, count: x.count)
+        try x.withUnsafeBufferPointer { src throws(DLError) in
+            try h.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.float16(src, into: dst) }
+        }
+        try h.withUnsafeBufferPointer { src throws(DLError) in
+            try back.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.float(fromFloat16: src, into: dst)
+            }
+        }
+        #expect(back == x)
+        let b: [Float] = [0, 1, -2.5, 3.140625, 1e30]
+        var hb = [UInt16](repeating: 0, count: b.count), backB = [Float](repeating: 0, count: b.count)
+        try b.withUnsafeBufferPointer { src throws(DLError) in
+            try hb.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.bfloat16(src, into: dst) }
+        }
+        try hb.withUnsafeBufferPointer { src throws(DLError) in
+            try backB.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.float(fromBFloat16: src, into: dst)
+            }
+        }
+        #expect(Array(backB[0..<4]) == Array(b[0..<4]))
+        #expect(abs(backB[4] - 1e30) / 1e30 < 1.0 / 256)
+        var short = [UInt16](repeating: 0, count: 2)
+        #expect(throws: DLError.self) {
+            try x.withUnsafeBufferPointer { src throws(DLError) in
+                try short.withUnsafeMutableBufferPointer { dst throws(DLError) in try Quantize.float16(src, into: dst) }
+            }
+        }
     }
 }

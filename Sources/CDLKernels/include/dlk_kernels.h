@@ -99,6 +99,14 @@ void dlk_igemm_packed(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
                       int32_t a_zero_point, const void *packed, const dlk_out_stage *stage,
                       void *c, size_t ldc, int threads);
 
+/* ---- Quantize / dequantize (the rules of DLKernels/Quantize.swift, bit-exact) ---------- */
+
+/* y[i] = clamp(round_half_even(x[i] / scale), qmin − zp, qmax − zp) + zp; NaN gives zp. */
+void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, int8_t *y);
+/* y[i] = float(x[i] − zp) · scale. */
+void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,95 @@
+/* Quantize and dequantize over buffers, bit-exact with Quantize.quantize / .dequantize in
+ * Swift: IEEE division and multiplication, clamping before rounding, rounding half to even
+ * (the FPU's default mode, used by cvtps2dq), NaN mapped to the zero point. */
+#include "internal.h"
+#ifdef DLK_X86
+#include <immintrin.h>
+#endif
+
+static inline int8_t quantize_one(float x, float scale, int32_t zp, float lo, float hi) {
+    float y = x / scale;
+    if (y != y) return (int8_t)zp;
+    y = y < lo ? lo : (y > hi ? hi : y);
+    const float magic = 12582912.0f;   /* 1.5·2^23: exact half-even rounding for |y| < 2^22 */
+    return (int8_t)((int32_t)((y + magic) - magic) + zp);
+}
+
+static void quantize_portable(size_t n, const float *x, float scale, int32_t zp, float lo,
+                              float hi, int8_t *y) {
+    for (size_t i = 0; i < n; i++) y[i] = quantize_one(x[i], scale, zp, lo, hi);
+}
+
+#ifdef DLK_X86
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void quantize_avx512(size_t n, const float *x, float scale, int32_t zp, float lo,
+                            float hi, int8_t *y) {
+    __m512 vs = _mm512_set1_ps(scale), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    __m512i vzp = _mm512_set1_epi32(zp);
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 mk = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), vs);
+        __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        v = _mm512_mask_mov_ps(v, nan, _mm512_setzero_ps());
+        __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), vzp);
+        _mm512_mask_cvtsepi32_storeu_epi8(y + i, mk, q);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void quantize_avx2(size_t n, const float *x, float scale, int32_t zp, float lo,
+                          float hi, int8_t *y) {
+    __m256 vs = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    __m256i vzp = _mm256_set1_epi32(zp);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), vs);
+        __m256 ordered = _mm256_cmp_ps(v, v, _CMP_ORD_Q);
+        v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+        v = _mm256_and_ps(v, ordered);   /* NaN → 0 → the zero point */
+        __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), vzp);
+        __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64((__m128i *)(void *)(y + i), _mm_packs_epi16(q16, q16));
+    }
+    quantize_portable(n - i, x + i, scale, zp, lo, hi, y + i);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void dequantize_avx512(size_t n, const int8_t *x, float scale, int32_t zp, float *y) {
+    __m512 vs = _mm512_set1_ps(scale);
+    __m512i vzp = _mm512_set1_epi32(zp);
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 mk = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512i q = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, x + i));
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(q, vzp)), vs);
+        _mm512_mask_storeu_ps(y + i, mk, v);
+    }
+}
+#endif
+
+static void dequantize_portable(size_t n, const int8_t *x, float scale, int32_t zp, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = (float)((int32_t)x[i] - zp) * scale;
+}
+
+void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, int8_t *y) {
+    float lo = (float)(qmin - zero_point), hi = (float)(qmax - zero_point);
+    switch (dlk_isa_active()) {
+#ifdef DLK_X86
+    case DLK_ISA_AVX512:
+    case DLK_ISA_AVX512_VNNI: quantize_avx512(n, x, scale, zero_point, lo, hi, y); return;
+    case DLK_ISA_AVX2: quantize_avx2(n, x, scale, zero_point, lo, hi, y); return;
+#endif
+    default: quantize_portable(n, x, scale, zero_point, lo, hi, y); return;
+    }
+}
+
+void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y) {
+    switch (dlk_isa_active()) {
+#ifdef DLK_X86
+    case DLK_ISA_AVX512:
+    case DLK_ISA_AVX512_VNNI: dequantize_avx512(n, x, scale, zero_point, y); return;
+#endif
+    default: dequantize_portable(n, x, scale, zero_point, y); return;
+    }
+}
