@@ -1,1 +1,0 @@
-#include "dlk_manifest.h"
