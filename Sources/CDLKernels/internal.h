@@ -20,8 +20,8 @@
 #endif
 
 #define DLK_ALIGN 64
-void *dlk_aligned_alloc(size_t bytes);
-void dlk_aligned_free(void *p);
+void *dlk_kernels_aligned_alloc(size_t bytes);
+void dlk_kernels_aligned_free(void *p);
 /* This thread's scratch buffer number `slot` (0 or 1) of at least `bytes` (64-byte aligned,
  * reused between calls), or NULL. */
 void *dlk_scratch(int slot, size_t bytes);

@@ -101,9 +101,9 @@ const char *dlk_isa_name(dlk_isa isa) {
     return "unknown";
 }
 
-void *dlk_aligned_alloc(size_t bytes) {
+void *dlk_kernels_aligned_alloc(size_t bytes) {
     void *p = NULL;
     if (posix_memalign(&p, DLK_ALIGN, bytes ? bytes : DLK_ALIGN) != 0) return NULL;
     return p;
 }
-void dlk_aligned_free(void *p) { free(p); }
+void dlk_kernels_aligned_free(void *p) { free(p); }

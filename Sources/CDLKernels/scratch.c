@@ -11,8 +11,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void release(void *v) {
     scratch *s = v;
-    dlk_aligned_free(s->p[0]);
-    dlk_aligned_free(s->p[1]);
+    dlk_kernels_aligned_free(s->p[0]);
+    dlk_kernels_aligned_free(s->p[1]);
     free(s);
 }
 static void make_key(void) { pthread_key_create(&key, release); }
@@ -26,8 +26,8 @@ void *dlk_scratch(int slot, size_t bytes) {
         pthread_setspecific(key, s);
     }
     if (s->cap[slot] < bytes) {
-        dlk_aligned_free(s->p[slot]);
-        s->p[slot] = dlk_aligned_alloc(bytes);
+        dlk_kernels_aligned_free(s->p[slot]);
+        s->p[slot] = dlk_kernels_aligned_alloc(bytes);
         s->cap[slot] = s->p[slot] ? bytes : 0;
     }
     return s->p[slot];
