@@ -6,6 +6,7 @@ import Foundation
 // To add one: write `enum XBench { static func run(rounds: Int) }` and list it here.
 let benchmarks: [(name: String, summary: String, run: (Int) -> Void)] = [
     ("gemm", "fp32 and int8 GEMM vs numpy (OpenBLAS), 1 and 2 threads", GemmBench.run),
+    ("train", "digits MLP and MNIST-5k CNN training vs PyTorch (same split, hyperparameters, threads)", TrainBenchmark.run),
 ]
 
 var names: [String] = []
