@@ -21,6 +21,7 @@ import DLCore
         let accuracy = try model.evaluate(test, loss: .crossEntropy, metrics: [.accuracy])["accuracy"]!
         print("MNIST-5k CNN test accuracy: \(accuracy)")
         #expect(accuracy >= 0.95)
+        try checkDeployment(model, train: train, test: test, name: "mnist-cnn")
     }
 
     /// A short run that always executes: one epoch on 800 images must already beat chance by far.
