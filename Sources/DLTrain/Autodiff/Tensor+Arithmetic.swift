@@ -19,7 +19,8 @@ extension Tensor {
         let ia = Broadcast.indexMap(shape, to: outShape)
         let ib = Broadcast.indexMap(other.shape, to: outShape)
         var out = [Float](repeating: 0, count: ia.count)
-        for i in 0..<out.count { out[i] = f(data[ia[i]], other.data[ib[i]]) }
+        let (x, y) = (data, other.data)   // locals: no exclusivity check per element
+        for i in 0..<out.count { out[i] = f(x[ia[i]], y[ib[i]]) }
         return (outShape, out)
     }
 
@@ -75,7 +76,8 @@ extension Tensor {
 
     public static func * (a: Tensor, k: Float) -> Tensor {
         result(shape: a.shape, data: a.data.map { $0 * k }, parents: [a]) { out in
-            a.accumulateGrad { g in for i in 0..<g.count { g[i] += out.grad![i] * k } }
+            let dy = out.grad!
+            a.accumulateGrad { g in for i in 0..<g.count { g[i] += dy[i] * k } }
         }
     }
 

@@ -30,8 +30,9 @@ extension Tensor {
         let m = count / k
         var out = [Float](repeating: 0, count: m * n)
         if let bias {
+            let b = bias.data
             out.withUnsafeMutableBufferPointer { y in
-                for r in 0..<m { for j in 0..<n { y[r * n + j] = bias.data[j] } }
+                for r in 0..<m { for j in 0..<n { y[r * n + j] = b[j] } }
             }
         }
         out.withUnsafeMutableBufferPointer { y in

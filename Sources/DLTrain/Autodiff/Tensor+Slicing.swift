@@ -38,7 +38,8 @@ extension Tensor {
         let b = first.shape[0], inner = first.count / Swift.max(b, 1), n = steps.count
         var out = [Float](repeating: 0, count: b * n * inner)
         for (t, s) in steps.enumerated() {
-            for i in 0..<b { for j in 0..<inner { out[(i * n + t) * inner + j] = s.data[i * inner + j] } }
+            let values = s.data
+            for i in 0..<b { for j in 0..<inner { out[(i * n + t) * inner + j] = values[i * inner + j] } }
         }
         return Tensor.result(shape: [b, n] + first.shape.dropFirst(), data: out, parents: steps) { y in
             let g = y.grad!
@@ -54,8 +55,9 @@ extension Tensor {
         let v = table.shape[0], d = table.shape[1]
         let indices = data.map { Int(exactly: $0.rounded()) ?? -1 }
         var out = [Float](repeating: 0, count: indices.count * d)
+        let rows = table.data
         for (i, idx) in indices.enumerated() where idx >= 0 && idx < v {
-            for j in 0..<d { out[i * d + j] = table.data[idx * d + j] }
+            for j in 0..<d { out[i * d + j] = rows[idx * d + j] }
         }
         return Tensor.result(shape: shape + [d], data: out, parents: [table]) { y in
             let g = y.grad!

@@ -21,15 +21,24 @@ public class Adam: Optimizer {
     public override var decaysThroughGradient: Bool { !decoupledWeightDecay }
 
     public override func update(_ w: inout [Float], gradient g: [Float], state: inout [[Float]], step: Int) {
-        let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
-        let lr = learningRate, decay = decoupledWeightDecay ? weightDecay * learningRate : 0
+        // Locals, not properties, inside the loop: no exclusivity checks per element.
+        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate
+        let c1 = 1 - pow(b1, Float(step)), c2 = 1 - pow(b2, Float(step))
+        let decay = decoupledWeightDecay ? weightDecay * learningRate : 0
         var m = state[0], v = state[1]
         state = []   // so the moments are uniquely referenced while updated
-        for i in 0..<w.count {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            let mHat = m[i] / c1, vHat = v[i] / c2
-            w[i] -= lr * mHat / (vHat.squareRoot() + epsilon) + decay * w[i]
+        m.withUnsafeMutableBufferPointer { m in
+            v.withUnsafeMutableBufferPointer { v in
+                w.withUnsafeMutableBufferPointer { w in
+                    g.withUnsafeBufferPointer { g in
+                        for i in 0..<w.count {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps) + decay * w[i]
+                        }
+                    }
+                }
+            }
         }
         state = [m, v]
     }

@@ -32,7 +32,8 @@ open class Optimizer {
         if let clipping { clipping.apply(&grads) }
         for (p, var g) in zip(parameters, grads) where !g.isEmpty {
             if weightDecay != 0 && decaysThroughGradient {
-                for i in 0..<g.count { g[i] += weightDecay * p.data[i] }
+                let decay = weightDecay, w = p.data
+                for i in 0..<g.count { g[i] += decay * w[i] }
             }
             let id = ObjectIdentifier(p)
             var state = states.removeValue(forKey: id) ?? [[Float]](repeating: [Float](repeating: 0, count: p.count), count: stateSlots)

@@ -13,9 +13,17 @@ public final class RMSProp: Optimizer {
     public override var stateSlots: Int { 1 }
 
     public override func update(_ w: inout [Float], gradient g: [Float], state: inout [[Float]], step: Int) {
-        for i in 0..<w.count {
-            state[0][i] = rho * state[0][i] + (1 - rho) * g[i] * g[i]
-            w[i] -= learningRate * g[i] / (state[0][i].squareRoot() + epsilon)
+        let lr = learningRate, rho = rho, eps = epsilon
+        var square = state[0]
+        state = []
+        square.withUnsafeMutableBufferPointer { s in
+            w.withUnsafeMutableBufferPointer { w in
+                for i in 0..<w.count {
+                    s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
+                    w[i] -= lr * g[i] / (s[i].squareRoot() + eps)
+                }
+            }
         }
+        state = [square]
     }
 }

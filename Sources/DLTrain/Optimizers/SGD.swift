@@ -14,15 +14,22 @@ public final class SGD: Optimizer {
     public override var stateSlots: Int { momentum == 0 ? 0 : 1 }
 
     public override func update(_ w: inout [Float], gradient g: [Float], state: inout [[Float]], step: Int) {
-        let lr = learningRate
-        if momentum == 0 {
-            for i in 0..<w.count { w[i] -= lr * g[i] }
+        let lr = learningRate, mu = momentum, nesterov = nesterov
+        if mu == 0 {
+            w.withUnsafeMutableBufferPointer { w in for i in 0..<w.count { w[i] -= lr * g[i] } }
             return
         }
-        for i in 0..<w.count {
-            let v = momentum * state[0][i] + g[i]
-            state[0][i] = v
-            w[i] -= lr * (nesterov ? g[i] + momentum * v : v)
+        var velocity = state[0]
+        state = []
+        velocity.withUnsafeMutableBufferPointer { vel in
+            w.withUnsafeMutableBufferPointer { w in
+                for i in 0..<w.count {
+                    let v = mu * vel[i] + g[i]
+                    vel[i] = v
+                    w[i] -= lr * (nesterov ? g[i] + mu * v : v)
+                }
+            }
         }
+        state = [velocity]
     }
 }
