@@ -30,6 +30,7 @@ import DLCore
         let result = try model.evaluate(test, loss: .crossEntropy, metrics: [.accuracy])
         print("digits MLP: train loss \(history["loss"].last!), test accuracy \(result["accuracy"]!)")
         #expect(result["accuracy"]! >= 0.97)
+        try checkDeployment(model, train: train, test: test, name: "digits")
     }
 
     @Test func sameSeedGivesBitIdenticalWeights() throws {

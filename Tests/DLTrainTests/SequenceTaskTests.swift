@@ -34,5 +34,6 @@ import DLCore
         let acc = try model.evaluate(test, loss: .crossEntropy, metrics: [.accuracy])["accuracy"]!
         print("\(kind) marked-sum accuracy: \(acc)")
         #expect(acc >= 0.95)
+        try checkDeployment(model, train: train, test: test, name: kind)
     }
 }

@@ -60,4 +60,19 @@ extension Tensor {
         if grad == nil { grad = [Float](repeating: 0, count: count) }
         grad!.withUnsafeMutableBufferPointer { body($0) }
     }
+
+    /// Computes `body` into a fresh gradient buffer of self's size and adds it to self.grad.
+    func accumulateComputedGrad(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        guard requiresGrad else { return }
+        if grad == nil {
+            var g = [Float](repeating: 0, count: count)
+            g.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+            grad = g
+        } else {
+            var g = [Float](repeating: 0, count: count)
+            g.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+            accumulateGrad { dst in for i in 0..<dst.count { dst[i] += g[i] } }
+        }
+    }
+
 }

@@ -1,3 +1,4 @@
+import DLKernels
 import Foundation
 
 /// Activation functions as tensor ops. Each gives its forward map and its
@@ -20,26 +21,65 @@ extension Tensor {
         }
     }
 
+    /// An op whose forward and backward are DLKernels kernels (the backward overwrites dx,
+    /// so it is computed into a fresh buffer and added to the gradient).
+    func kernelOp(_ forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+                  backward: @escaping (_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                       _ dx: UnsafeMutablePointer<Float>, _ count: Int) -> Void) -> Tensor {
+        var y = [Float](repeating: 0, count: count)
+        data.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in forward(xs.baseAddress!, ys.baseAddress!, xs.count) }
+        }
+        let x = self
+        return Tensor.result(shape: shape, data: y, parents: [x]) { out in
+            x.data.withUnsafeBufferPointer { xs in
+                out.data.withUnsafeBufferPointer { ys in
+                    out.grad!.withUnsafeBufferPointer { dy in
+                        x.accumulateComputedGrad { dx in backward(xs.baseAddress!, ys.baseAddress!, dy.baseAddress!, dx, xs.count) }
+                    }
+                }
+            }
+        }
+    }
+
     public func relu() -> Tensor {
-        elementwise({ max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        kernelOp({ DLKernels.Relu.forward($0, $1, count: $2) },
+                 backward: { x, _, dy, dx, n in DLKernels.Relu.backward(input: x, outputGrad: dy, inputGrad: dx, count: n) })
     }
 
     public func leakyRelu(alpha: Float = 0.01) -> Tensor {
-        elementwise({ $0 > 0 ? $0 : alpha * $0 }, derivative: { x, _ in x > 0 ? 1 : alpha })
+        kernelOp({ DLKernels.LeakyRelu.forward($0, $1, count: $2, alpha: alpha) },
+                 backward: { x, _, dy, dx, n in DLKernels.LeakyRelu.backward(input: x, outputGrad: dy, inputGrad: dx, count: n, alpha: alpha) })
     }
 
     public func sigmoid() -> Tensor {
-        elementwise(Activation.sigmoid, derivative: { _, y in y * (1 - y) })
+        kernelOp({ DLKernels.Sigmoid.forward($0, $1, count: $2) },
+                 backward: { _, y, dy, dx, n in DLKernels.Sigmoid.backward(output: y, outputGrad: dy, inputGrad: dx, count: n) })
     }
 
     public func tanh() -> Tensor {
-        elementwise(Activation.tanh, derivative: { _, y in 1 - y * y })
+        kernelOp({ DLKernels.Tanh.forward($0, $1, count: $2) },
+                 backward: { _, y, dy, dx, n in DLKernels.Tanh.backward(output: y, outputGrad: dy, inputGrad: dx, count: n) })
     }
 
     /// Exact GELU, x·Φ(x) (OpCode.gelu with approximate = 0).
     public func gelu() -> Tensor {
-        elementwise({ x in x * Activation.normalCDF(x) },
-                    derivative: { x, _ in Activation.normalCDF(x) + x * Activation.normalPDF(x) })
+        kernelOp({ DLKernels.Gelu.forward($0, $1, count: $2) },
+                 backward: { x, _, dy, dx, n in DLKernels.Gelu.backward(input: x, outputGrad: dy, inputGrad: dx, count: n) })
+    }
+
+    /// Softmax over the last axis.
+    public func softmax() -> Tensor {
+        let v = AxisView(shape: shape.isEmpty ? [1] : shape, axis: -1)
+        return kernelOp({ x, y, _ in DLKernels.Softmax.forward(v, x, y) },
+                        backward: { _, y, dy, dx, _ in DLKernels.Softmax.backward(v, output: y, outputGrad: dy, inputGrad: dx) })
+    }
+
+    /// log(softmax) over the last axis, computed stably.
+    public func logSoftmax() -> Tensor {
+        let v = AxisView(shape: shape.isEmpty ? [1] : shape, axis: -1)
+        return kernelOp({ x, y, _ in DLKernels.LogSoftmax.forward(v, x, y) },
+                        backward: { _, y, dy, dx, _ in DLKernels.LogSoftmax.backward(v, output: y, outputGrad: dy, inputGrad: dx) })
     }
 
     public func exp() -> Tensor {
@@ -58,69 +98,27 @@ extension Tensor {
         elementwise({ $0 * $0 }, derivative: { x, _ in 2 * x })
     }
 
-    /// Softmax over the last axis.
-    public func softmax() -> Tensor {
-        let n = shape.last ?? 1
-        let y = Activation.softmaxRows(data, width: n)
-        let x = self
-        return Tensor.result(shape: shape, data: y, parents: [x]) { out in
-            let g = out.grad!
-            x.accumulateGrad { dx in
-                for r in 0..<(y.count / n) {
-                    var dot: Float = 0
-                    for j in 0..<n { dot += g[r * n + j] * y[r * n + j] }
-                    for j in 0..<n { dx[r * n + j] += y[r * n + j] * (g[r * n + j] - dot) }
-                }
-            }
-        }
-    }
-
-    /// log(softmax) over the last axis, computed stably.
-    public func logSoftmax() -> Tensor {
-        let n = shape.last ?? 1
-        let y = Activation.logSoftmaxRows(data, width: n)
-        let x = self
-        return Tensor.result(shape: shape, data: y, parents: [x]) { out in
-            let g = out.grad!
-            x.accumulateGrad { dx in
-                for r in 0..<(y.count / n) {
-                    var total: Float = 0
-                    for j in 0..<n { total += g[r * n + j] }
-                    for j in 0..<n { dx[r * n + j] += g[r * n + j] - Activation.exp(y[r * n + j]) * total }
-                }
-            }
-        }
-    }
 }
 
 /// Scalar math used by the ops and losses.
 enum Activation {
     @inline(__always) static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) static func log(_ x: Float) -> Float { Foundation.log(x) }
-    @inline(__always) static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     static func sigmoid(_ x: Float) -> Float {
         // Never exponentiates a large positive number.
         if x >= 0 { return 1 / (1 + exp(-x)) }
         let e = exp(x)
         return e / (1 + e)
     }
-    static func normalCDF(_ x: Float) -> Float { Float(0.5 * (1 + erf(Double(x) / 2.0.squareRoot()))) }
-    static func normalPDF(_ x: Float) -> Float { Float(Foundation.exp(-0.5 * Double(x) * Double(x)) / (2 * Double.pi).squareRoot()) }
 
+    /// log-softmax of each row of `width` values (the fused cross-entropy loss needs it).
     static func logSoftmaxRows(_ x: [Float], width n: Int) -> [Float] {
         var y = [Float](repeating: 0, count: x.count)
-        for r in 0..<(x.count / max(n, 1)) {
-            var m = -Float.infinity
-            for j in 0..<n { m = max(m, x[r * n + j]) }
-            var s: Float = 0
-            for j in 0..<n { s += exp(x[r * n + j] - m) }
-            let lse = m + log(s)
-            for j in 0..<n { y[r * n + j] = x[r * n + j] - lse }
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                DLKernels.LogSoftmax.forward(AxisView(outer: x.count / max(n, 1), axis: n, inner: 1), xs.baseAddress!, ys.baseAddress!)
+            }
         }
         return y
-    }
-
-    static func softmaxRows(_ x: [Float], width n: Int) -> [Float] {
-        logSoftmaxRows(x, width: n).map { exp($0) }
     }
 }
