@@ -218,7 +218,12 @@ class Session:
         self._outputs = model.outputs
         self._in = (_lib.Tensor * len(self._inputs))()
         self._out = (_lib.Tensor * len(self._outputs))()
-        self._shapes: Dict[Tuple[Tuple[int, ...], ...], List[Tuple[int, ...]]] = {}
+        self._n_in, self._n_out = len(self._inputs), len(self._outputs)
+        self._names = [s.name for s in self._outputs]
+        self._dtypes = [s.dtype for s in self._outputs]
+        # Output shapes by input shapes and dtypes, so that a repeated run allocates exactly.
+        self._shapes: Dict[Tuple[Any, ...], List[Tuple[int, ...]]] = {}
+        self._last_key: Optional[Tuple[Any, ...]] = None
         self._run = lib.dlpk_session_run
 
     @property
@@ -233,15 +238,18 @@ class Session:
 
     def _arrays(self, inputs: Inputs) -> List[np.ndarray]:
         specs = self._inputs
-        if isinstance(inputs, Mapping):
-            unknown = set(inputs) - {s.name for s in specs}
-            if unknown:
-                raise InvalidArgumentError(105, "not found", f"no input named {sorted(unknown)}; "
+        if type(inputs) is dict or isinstance(inputs, Mapping):
+            try:
+                values = [inputs[s.name] for s in specs]
+            except KeyError:
+                missing = [s.name for s in specs if s.name not in inputs]
+                unknown = sorted(set(inputs) - {s.name for s in specs})
+                raise InvalidArgumentError(100, "invalid argument", f"missing inputs {missing}" + (
+                    f"; no input named {unknown}" if unknown else "")) from None
+            if len(inputs) != len(specs):
+                unknown = sorted(set(inputs) - {s.name for s in specs})
+                raise InvalidArgumentError(105, "not found", f"no input named {unknown}; "
                                            f"the model's inputs are {[s.name for s in specs]}")
-            missing = [s.name for s in specs if s.name not in inputs]
-            if missing:
-                raise InvalidArgumentError(100, "invalid argument", f"missing inputs {missing}")
-            values = [inputs[s.name] for s in specs]
         elif len(specs) == 1:
             values = [inputs]
         elif isinstance(inputs, (list, tuple)) and len(inputs) == len(specs):
@@ -257,60 +265,71 @@ class Session:
 
         `inputs`: a dict name -> array, or the array itself for a single-input model (a list
         for several, in order). Arrays (numpy, or anything with `__dlpack__`) are used in
-        place: they must be C-contiguous with the input's dtype, else a DlpkError. Other
-        objects (lists, scalars) are converted with numpy.asarray to the input's dtype.
+        place: they must be C-contiguous with a dtype libdlpk knows, else a DlpkError (the
+        library checks the dtype against the model's). Other objects (lists, scalars) are
+        converted with numpy.asarray to the input's dtype.
         `out`: arrays to write the outputs into (C-contiguous, right dtype, big enough); the
         returned arrays are then those arrays (reshaped views if their shape differed).
         Otherwise fresh arrays are allocated for each run and owned by the caller.
         """
-        return {s.name: t.numpy() for s, t in zip(self._outputs, self._execute(inputs, out))}
+        return dict(zip(self._names, self._execute(inputs, out)))
 
     def run_dlpack(self, inputs: Inputs) -> Dict[str, Tensor]:
         """Like run(), returning `dlpk.Tensor` outputs (numpy arrays with `__dlpack__`)."""
-        return {s.name: t for s, t in zip(self._outputs, self._execute(inputs, None))}
+        return {name: Tensor(a) for name, a in zip(self._names, self._execute(inputs, None))}
 
     def predict(self, x: ArrayLike) -> Dict[str, np.ndarray]:
         """Applies the preprocessing stored in the model to `x` (single input), then runs."""
         pre = self._model.preprocessing(0)
         return self.run(pre.apply(np.asarray(x)) if pre is not None else x)
 
-    def _execute(self, inputs: Inputs, out: Any) -> List[Tensor]:
+    def _execute(self, inputs: Inputs, out: Any) -> List[np.ndarray]:
+        """Binds inputs and outputs to the C structs, runs, returns the output arrays.
+        Kept lean: this is the per-call overhead."""
+        if self._handle is None:
+            raise InvalidArgumentError(100, "invalid argument", "the session is closed")
         arrays = self._arrays(inputs)
+        key = tuple([a.shape for a in arrays] + [a.dtype for a in arrays])
         tin = self._in
+        if key != self._last_key:  # shapes or dtypes changed: describe the inputs anew
+            for t, a in zip(tin, arrays):
+                t.dtype = _FROM_NUMPY[a.dtype]
+                t.rank = a.ndim
+                t.dims[:a.ndim] = a.shape
+            self._last_key = key
         for t, a in zip(tin, arrays):
-            t.data = a.ctypes.data
+            t.data = _address(a)
             t.size = a.nbytes
-            t.dtype = _FROM_NUMPY[a.dtype]
-            t.rank = a.ndim
-            t.dims[:a.ndim] = a.shape
-        key = tuple(a.shape for a in arrays)
         if out is not None:
             buffers = self._caller_buffers(out)
         else:
             shapes = self._shapes.get(key)
             if shapes is None:
                 shapes = self._guess_shapes(arrays)
-            buffers = [np.empty(shape, spec.dtype) for shape, spec in zip(shapes, self._outputs)]
+            buffers = [np.empty(shape, dtype) for shape, dtype in zip(shapes, self._dtypes)]
         code = self._bind_and_run(buffers)
         if code == 104 and out is None:  # the guess was small: the run filled in the dims
-            buffers = [np.empty(tuple(t.dims[:t.rank]), spec.dtype) for t, spec in zip(self._out, self._outputs)]
+            buffers = [np.empty(tuple(t.dims[:t.rank]), dtype) for t, dtype in zip(self._out, self._dtypes)]
             code = self._bind_and_run(buffers)
-        _lib.check(code)
+        if code:
+            _lib.raise_error(code)
+        if out is None and shapes is self._shapes.get(key):
+            return buffers  # the cached shapes were exact
         results = []
         for t, b in zip(self._out, buffers):
             shape = tuple(t.dims[:t.rank])
             if b.shape != shape:
                 b = b.reshape(-1)[:int(np.prod(shape, dtype=np.int64))].reshape(shape)
-            results.append(Tensor(b))
+            results.append(b)
         if out is None:
             self._shapes[key] = [r.shape for r in results]
         return results
 
     def _bind_and_run(self, buffers: List[np.ndarray]) -> int:
         for t, b in zip(self._out, buffers):
-            t.data = b.ctypes.data
+            t.data = _address(b)
             t.size = b.nbytes
-        return self._run(self.handle, self._in, len(self._in), self._out, len(self._out))
+        return self._run(self._handle, self._in, self._n_in, self._out, self._n_out)
 
     def _guess_shapes(self, arrays: List[np.ndarray]) -> List[Tuple[int, ...]]:
         # The batch (a dynamic leading dimension) usually carries over from the first input.
@@ -357,6 +376,17 @@ class Session:
             self.close()
         except Exception:
             pass
+
+
+_char = ctypes.c_char
+
+
+def _address(array: np.ndarray) -> int:
+    """The address of an array's first element (from_buffer is the cheapest way; read-only
+    arrays take the slower array.ctypes path)."""
+    if array.flags.writeable and array.nbytes:
+        return ctypes.addressof(_char.from_buffer(array))
+    return array.ctypes.data
 
 
 def _as_input(value: Any, spec: TensorSpec) -> np.ndarray:

@@ -1,0 +1,53 @@
+"""A session per thread; the GIL is released while a model runs."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+import dlpk
+
+
+def test_eight_threads_one_model(mlp_path: str, mlp_input: np.ndarray) -> None:
+    with dlpk.Model(mlp_path) as m:
+        expected = m.session().run(mlp_input)["y"]
+        results, errors = [None] * 8, []
+
+        def work(i: int) -> None:
+            try:
+                with m.session() as s:
+                    ys = [s.run(mlp_input)["y"] for _ in range(200)]
+                results[i] = ys
+            except Exception as e:  # reported below
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        for ys in results:
+            for y in ys:
+                np.testing.assert_array_equal(y, expected)
+
+
+def test_gil_is_released_during_a_run(mlp_path: str) -> None:
+    x = np.random.default_rng(1).standard_normal((20000, 64)).astype(np.float32)
+    with dlpk.Model(mlp_path) as m, m.session() as s:
+        s.run(x)  # plan once
+        started = time.perf_counter()
+        s.run(x)
+        duration = time.perf_counter() - started
+        runner = threading.Thread(target=s.run, args=(x,))
+        gaps, last = [], None
+        runner.start()
+        while runner.is_alive():  # this thread keeps running Python while the run goes on
+            now = time.perf_counter()
+            if last is not None:
+                gaps.append(now - last)
+            last = now
+        runner.join()
+    # Holding the GIL would stop this loop for the whole run.
+    assert duration > 0.01
+    assert len(gaps) > 10 and max(gaps) < duration / 2
