@@ -33,7 +33,7 @@ def test_eight_threads_one_model(mlp_path: str, mlp_input: np.ndarray) -> None:
 
 
 def test_gil_is_released_during_a_run(mlp_path: str) -> None:
-    x = np.random.default_rng(1).standard_normal((20000, 64)).astype(np.float32)
+    x = np.random.default_rng(1).standard_normal((100000, 64)).astype(np.float32)
     with dlpk.Model(mlp_path) as m, m.session() as s:
         s.run(x)  # plan once
         started = time.perf_counter()
@@ -49,5 +49,5 @@ def test_gil_is_released_during_a_run(mlp_path: str) -> None:
             last = now
         runner.join()
     # Holding the GIL would stop this loop for the whole run.
-    assert duration > 0.01
+    assert duration > 0.03
     assert len(gaps) > 10 and max(gaps) < duration / 2
