@@ -109,3 +109,11 @@ def test_out_writes_into_caller_arrays(mlp_path: str, mlp_input: np.ndarray) -> 
             s.run(mlp_input, out=np.zeros((3, 10), np.float64))
         with pytest.raises(dlpk.InvalidArgumentError, match="C-contiguous"):
             s.run(mlp_input, out=np.zeros((10, 3), np.float32).T)
+
+
+def test_each_run_returns_its_own_arrays(mlp_path: str, mlp_input: np.ndarray, mlp_reference) -> None:
+    with dlpk.Model(mlp_path) as m, m.session() as s:
+        first = [s.run(mlp_input[i:i + 1])["y"] for i in range(3)]  # repeated shapes: the fast path
+        for i, y in enumerate(first):
+            np.testing.assert_allclose(y, mlp_reference(mlp_input[i:i + 1]), rtol=1e-4, atol=1e-5)
+        assert len({y.ctypes.data for y in first}) == 3
