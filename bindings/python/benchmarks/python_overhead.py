@@ -84,6 +84,10 @@ def main():
                 d_out = median_us(lambda: session.run({"x": x}, out=out), r)
                 o = median_us(lambda: ort_session.run(None, {"x": x}), r)
                 rows.append((name, batch, d, d_out, o))
+                if name.startswith("tiny"):
+                    # The floor: dlpk_session_run through ctypes with everything bound already.
+                    session.run(x, out=out)
+                    floor = median_us(lambda: session._run(session._handle, session._in, 1, session._out, 1), r)
             session.close()
             model.close()
     print(f"{'model':22} {'batch':>5} {'dlpk us':>9} {'dlpk out= us':>13} {'ort us':>9} {'ort/dlpk':>9}")
@@ -91,7 +95,7 @@ def main():
         print(f"{name:22} {batch:5d} {d:9.2f} {d_out:13.2f} {o:9.2f} {o / d:9.2f}")
     tiny = rows[0]
     print(f"per-call overhead (tiny model, batch 1): dlpk {tiny[2]:.2f} us, dlpk with out= {tiny[3]:.2f} us, "
-          f"onnxruntime {tiny[4]:.2f} us")
+          f"onnxruntime {tiny[4]:.2f} us; the C call alone (ctypes, pre-bound) {floor:.2f} us")
 
 
 if __name__ == "__main__":
