@@ -92,3 +92,24 @@ def onnx_model(tmp_path_factory: pytest.TempPathFactory):
     done = subprocess.run([cli, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return onnx_path, dlpk_path
+
+
+@pytest.fixture(scope="session")
+def two_input_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A converted ONNX model with two inputs and two outputs: s = a + b, p = a * b ([?, 3])."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+    cli = os.environ.get("DLPACK_CLI") or shutil.which("dlpack")
+    if not cli:
+        pytest.skip("DLPACK_CLI (the dlpack CLI) not set")
+    graph = helper.make_graph([helper.make_node("Add", ["a", "b"], ["s"]), helper.make_node("Mul", ["a", "b"], ["p"])],
+                              "two", [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["n", 3]) for n in "ab"],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["n", 3]) for n in "sp"])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    directory = tmp_path_factory.mktemp("two")
+    onnx_path, dlpk_path = str(directory / "two.onnx"), str(directory / "two.dlpk")
+    onnx.save(model, onnx_path)
+    done = subprocess.run([cli, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return dlpk_path
