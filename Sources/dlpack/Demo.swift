@@ -165,7 +165,11 @@ struct Demo: ParsableCommand {
             try Self.shell(["bash", "bindings/c/install.sh", prefixPath], in: root, environment: ["SKIP_BUILD": "1"])
         }
         let program = outURL.appendingPathComponent("demo_eval").standardized.path
-        let cc = ProcessInfo.processInfo.environment["CC"] ?? "cc"
+        // A Swift toolchain brings clang even where the system has no `cc`.
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        let cc = ProcessInfo.processInfo.environment["CC"]
+            ?? ["cc", "clang", "gcc"].first { name in path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") } }
+            ?? "cc"
         try Self.shell([cc, "-O2", "-o", program, root + "/bindings/c/demo_eval.c", "-I", prefixPath + "/include",
                         "-L", prefixPath + "/lib", "-ldlpk", "-Wl,-rpath," + prefixPath + "/lib"], in: root)
         return program
