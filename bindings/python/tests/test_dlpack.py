@@ -94,3 +94,12 @@ def test_inputs_are_not_copied(mlp_path: str, mlp_input: np.ndarray, monkeypatch
         producer = dlpk.Tensor(x)  # any object with __dlpack__
         s.run({"x": producer})
         assert seen == [x.ctypes.data, x.ctypes.data]
+
+
+def test_copy_requests_are_honoured() -> None:
+    source = np.arange(4, dtype=np.float32)
+    t = dlpk.Tensor(source)
+    copied = np.from_dlpack(t, copy=True)
+    assert copied.ctypes.data != source.ctypes.data
+    np.testing.assert_array_equal(copied, source)
+    assert np.from_dlpack(t, copy=False).ctypes.data == source.ctypes.data

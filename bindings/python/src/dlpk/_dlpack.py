@@ -17,6 +17,7 @@ import numpy as np
 KDL_CPU = 1
 _CODE_INT, _CODE_UINT, _CODE_FLOAT, _CODE_BFLOAT = 0, 1, 2, 4
 FLAG_READ_ONLY = 1 << 0
+FLAG_IS_COPIED = 1 << 1
 
 
 class DLDevice(ctypes.Structure):
@@ -105,7 +106,7 @@ def dl_dtype(dtype: np.dtype) -> DLDataType:
     return DLDataType(code, dtype.itemsize * 8, 1)
 
 
-def export(array: np.ndarray, versioned: bool, read_only: bool = False) -> Any:
+def export(array: np.ndarray, versioned: bool, read_only: bool = False, copied: bool = False) -> Any:
     """A DLPack capsule viewing `array` (C-contiguous, on the CPU) that keeps it alive."""
     if not array.flags.c_contiguous:
         raise BufferError("only C-contiguous arrays are exported")
@@ -122,7 +123,7 @@ def export(array: np.ndarray, versioned: bool, read_only: bool = False) -> Any:
     if versioned:
         managed.version = DLPackVersion(1, 0)
         managed.deleter = _deleter_versioned
-        managed.flags = FLAG_READ_ONLY if read_only else 0
+        managed.flags = (FLAG_READ_ONLY if read_only else 0) | (FLAG_IS_COPIED if copied else 0)
     else:
         managed.deleter = _deleter
     address = ctypes.addressof(managed)
@@ -181,7 +182,7 @@ class Tensor:
             raise BufferError(f"cannot export to device {dl_device}: the output is on the CPU")
         array = self._array.copy() if copy else self._array
         versioned = max_version is not None and max_version[0] >= 1
-        return export(array, versioned)
+        return export(array, versioned, copied=bool(copy))
 
     def __repr__(self) -> str:
         return f"dlpk.Tensor(shape={self.shape}, dtype={self.dtype})"
