@@ -103,3 +103,17 @@ def test_copy_requests_are_honoured() -> None:
     assert copied.ctypes.data != source.ctypes.data
     np.testing.assert_array_equal(copied, source)
     assert np.from_dlpack(t, copy=False).ctypes.data == source.ctypes.data
+
+
+def test_interpreter_exits_cleanly_with_live_exports(mlp_path: str) -> None:
+    import subprocess
+    import sys
+    script = (
+        "import dlpk, numpy as np\n"
+        f"m = dlpk.Model({mlp_path!r}); s = m.session()\n"
+        "t = s.run_dlpack(np.ones((3, 64), np.float32))['y']\n"
+        "keep = [np.from_dlpack(t), t.__dlpack__(max_version=(1, 0)), t.__dlpack__()]\n"
+        "s.close(); m.close(); print(float(keep[0].sum()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    float(done.stdout)
