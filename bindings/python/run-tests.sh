@@ -3,6 +3,7 @@
 # prefix (or uses the prefix given as $1), writes the test models (the Swift tests' fixtures,
 # and the dlpack CLI for `dlpack convert`), builds the C example for comparison, pip-installs
 # bindings/python into a virtualenv and runs pytest. The last line is pytest's summary.
+# Then checks that a wheel carrying libdlpk.so (build-wheel.sh) finds its own library.
 # Usage: bindings/python/run-tests.sh [PREFIX]
 # Reuses, when set: DLPK_TEST_FIXTURES (a directory with the fixtures), DLPACK_CLI.
 set -euo pipefail
@@ -40,7 +41,17 @@ python3 -m venv --system-site-packages --without-pip "$WORK/venv"  # the system 
 "$WORK/venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation "$ROOT/bindings/python" > "$WORK/pip.log" 2>&1 \
     || { cat "$WORK/pip.log"; exit 1; }
 
-echo "==> pytest"
 export DLPK_LIBRARY=$PREFIX/lib/libdlpk.so
 cd "$WORK"  # import the installed package, not the source tree
+echo "==> a wheel that carries libdlpk.so finds it without DLPK_LIBRARY"
+bash "$ROOT/bindings/python/build-wheel.sh" "$PREFIX" "$WORK/dist" > "$WORK/wheel.log" 2>&1 || { cat "$WORK/wheel.log"; exit 1; }
+python3 -m venv --system-site-packages --without-pip "$WORK/wheelenv"
+"$WORK/wheelenv/bin/python" -m pip install --quiet --no-deps "$WORK"/dist/dlpk-*.whl
+env -u DLPK_LIBRARY "$WORK/wheelenv/bin/python" -c "
+import os, dlpk, numpy as np
+assert os.path.dirname(dlpk.library_path()) == os.path.dirname(dlpk.__file__), dlpk.library_path()
+m = dlpk.Model('$DLPK_TEST_FIXTURES/mlp.dlpk')
+print('wheel ok:', os.path.basename(dlpk.library_path()), m.session().run(np.zeros((1, 64), np.float32))['y'].shape)
+"
+echo "==> pytest"
 "$WORK/venv/bin/python" -m pytest -p no:cacheprovider -q "$ROOT/bindings/python/tests"
