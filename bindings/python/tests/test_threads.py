@@ -58,3 +58,20 @@ def test_gil_is_released_during_a_run(mlp_path: str) -> None:
     points = [begin] + [t for t in ticks if begin < t < end] + [end]
     longest = max(b - a for a, b in zip(points, points[1:]))
     assert longest < (end - begin) / 2
+
+
+def test_one_session_on_two_threads_is_refused(mlp_path: str) -> None:
+    x = np.random.default_rng(2).standard_normal((100000, 64)).astype(np.float32)
+    with dlpk.Model(mlp_path) as m, m.session() as s:
+        errors = []
+        runner = threading.Thread(target=lambda: [s.run(x) for _ in range(3)])
+        runner.start()
+        while runner.is_alive() and not errors:  # while it runs, this thread may not use the session
+            if s._busy.locked():
+                try:
+                    s.run(x[:1])
+                except dlpk.InvalidArgumentError as e:
+                    errors.append(e)
+        runner.join()
+        assert errors and "one session per thread" in str(errors[0])
+        assert s.run(x[:1])["y"].shape == (1, 10)  # usable again afterwards

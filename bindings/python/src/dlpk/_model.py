@@ -1,6 +1,7 @@
 """Model and Session: the Python face of dlpk_model and dlpk_session."""
 from __future__ import annotations
 
+import _thread
 import ctypes
 import os
 from dataclasses import dataclass
@@ -224,6 +225,9 @@ class Session:
         self._shapes: Dict[Tuple[Any, ...], List[Tuple[int, ...]]] = {}
         self._last_key: Optional[Tuple[Any, ...]] = None
         self._single = self._n_in == 1 and self._n_out == 1
+        # A session runs on one thread at a time (the C ABI's rule); a second thread is
+        # refused with an error instead of racing inside the library.
+        self._busy = _thread.allocate_lock()
         self._in_name = self._inputs[0].name if self._inputs else ""
         self._t_in = self._in[0] if self._n_in else None
         self._t_out = self._out[0] if self._n_out else None
@@ -275,6 +279,14 @@ class Session:
         returned arrays are then those arrays (reshaped views if their shape differed).
         Otherwise fresh arrays are allocated for each run and owned by the caller.
         """
+        if not self._busy.acquire(blocking=False):
+            raise _concurrent_use()
+        try:
+            return self._run_unlocked(inputs, out)
+        finally:
+            self._busy.release()
+
+    def _run_unlocked(self, inputs: Inputs, out: Any) -> Dict[str, np.ndarray]:
         if self._single and (out is None or type(out) is np.ndarray):
             # The common case, kept short (this is the per-call overhead): one input, one
             # output, the same input shape as the last run, out= absent or exactly right.
@@ -306,7 +318,12 @@ class Session:
 
     def run_dlpack(self, inputs: Inputs) -> Dict[str, Tensor]:
         """Like run(), returning `dlpk.Tensor` outputs (numpy arrays with `__dlpack__`)."""
-        return {name: Tensor(a) for name, a in zip(self._names, self._execute(inputs, None))}
+        if not self._busy.acquire(blocking=False):
+            raise _concurrent_use()
+        try:
+            return {name: Tensor(a) for name, a in zip(self._names, self._execute(inputs, None))}
+        finally:
+            self._busy.release()
 
     def predict(self, x: ArrayLike) -> Dict[str, np.ndarray]:
         """Applies the preprocessing stored in the model to `x` (single input), then runs."""
@@ -390,10 +407,17 @@ class Session:
         _lib.check(_lib.lib().dlpk_session_cancel(self.handle))
 
     def close(self) -> None:
-        """Frees the session. Outputs already returned stay valid (they own their memory)."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
+        """Frees the session. Outputs already returned stay valid (they own their memory).
+        Closing while another thread runs the session is refused."""
+        if self._handle is None:
+            return
+        if not self._busy.acquire(blocking=False):
+            raise _concurrent_use()
+        try:
+            handle, self._handle = self._handle, None
             _lib.lib().dlpk_session_free(handle)
+        finally:
+            self._busy.release()
 
     def __enter__(self) -> "Session":
         return self
@@ -409,6 +433,11 @@ class Session:
 
 
 _char = ctypes.c_char
+
+
+def _concurrent_use() -> InvalidArgumentError:
+    return InvalidArgumentError(100, "invalid argument", "the session is running on another thread: "
+                                "use one session per thread")
 
 
 def _address(array: np.ndarray) -> int:
