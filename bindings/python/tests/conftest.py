@@ -113,3 +113,22 @@ def two_input_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     done = subprocess.run([cli, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return dlpk_path
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory):
+    """(path, features): a classifier `dlpack train` writes from a CSV, with labels and the
+    standardization fitted on the data stored as the model's preprocessing."""
+    cli = os.environ.get("DLPACK_CLI") or shutil.which("dlpack")
+    if not cli:
+        pytest.skip("DLPACK_CLI (the dlpack CLI) not set")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((80, 3)) * [1, 10, 100] + [0, 5, 50]
+    y = (x[:, 0] > 0).astype(int)
+    directory = tmp_path_factory.mktemp("train")
+    csv, path = directory / "data.csv", str(directory / "model.dlpk")
+    csv.write_text("a,b,c,label\n" + "".join(f"{p},{q},{r},{l}\n" for (p, q, r), l in zip(x, y)))
+    done = subprocess.run([cli, "train", str(csv), "--layers", "dense:2", "--epochs", "2", "--labels", "neg,pos",
+                           "--out", path], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return path, x.astype(np.float32)

@@ -117,3 +117,17 @@ def test_each_run_returns_its_own_arrays(mlp_path: str, mlp_input: np.ndarray, m
         for i, y in enumerate(first):
             np.testing.assert_allclose(y, mlp_reference(mlp_input[i:i + 1]), rtol=1e-4, atol=1e-5)
         assert len({y.ctypes.data for y in first}) == 3
+
+
+def test_predict_with_the_trained_models_standardization(trained_model) -> None:
+    path, x = trained_model
+    with dlpk.Model(path) as m, m.session() as s:
+        assert m.labels == ["neg", "pos"] and m.metadata["producer"] == "dlpack-train"
+        pre = m.preprocessing(0)
+        assert pre is not None and pre.channel_axis == 1 and len(pre.mean) == 3 and len(pre.std) == 3
+        # Fitted on (most of) these features: close to their mean and spread.
+        assert np.all(np.abs(np.array(pre.mean) - x.mean(axis=0)) < 0.5 * np.array(pre.std))
+        assert np.all(np.abs(np.array(pre.std) / x.std(axis=0) - 1) < 0.3)
+        standardized = ((x * pre.scale - np.float32(pre.mean)) / np.float32(pre.std)).astype(np.float32)
+        np.testing.assert_allclose(s.predict(x)["dense_out"], s.run(standardized)["dense_out"], rtol=1e-5, atol=1e-6)
+        assert not np.allclose(s.predict(x)["dense_out"], s.run(x)["dense_out"])
