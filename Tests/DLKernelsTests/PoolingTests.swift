@@ -93,7 +93,34 @@ import _TestSupport
         Pool2DParams(batch: 1, channels: 3, inHeight: 6, inWidth: 6, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1),
                      ceilMode: true, countIncludePad: true),
         Pool2DParams(batch: 3, channels: 1, inHeight: 5, inWidth: 9, kernel: (5, 9), countIncludePad: true),
+        Pool2DParams(batch: 2, channels: 2, inHeight: 9, inWidth: 11, kernel: (2, 2), strides: (2, 2), ceilMode: true),
+        Pool2DParams(batch: 1, channels: 3, inHeight: 8, inWidth: 10, kernel: (3, 3), strides: (2, 2)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 11, inWidth: 13, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1),
+                     ceilMode: true),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 10, inWidth: 9, kernel: (3, 3), strides: (1, 1), pads: (1, 1, 1, 1)),
+        Pool2DParams(batch: 1, channels: 1, inHeight: 3, inWidth: 2, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 12, inWidth: 15, kernel: (2, 3), strides: (2, 3), pads: (0, 1, 1, 0),
+                     ceilMode: true),
     ]
+
+    /// The fast backward against the per-output one, bit-exact; coarse values make ties, which
+    /// must go to the first maximum of the window.
+    @Test(arguments: poolCases)
+    func maxPoolBackwardMatchesReference(_ p: Pool2DParams) {
+        var data = TestData(seed: 11)
+        for coarse in [false, true] {
+            let x = data.floats(p.inputCount).map { coarse ? ($0 * 3).rounded() : $0 }
+            let dy = data.floats(p.outputCount)
+            var fast = [Float](repeating: .nan, count: p.inputCount), ref = fast
+            MaxPool2D.backward(p, input: x, outputGrad: dy, inputGrad: &fast)
+            MaxPool2D.backwardReference(p, input: x, outputGrad: dy, inputGrad: &ref)
+            #expect(fast == ref)
+            var yf = [Float](repeating: .nan, count: p.outputCount), yr = yf
+            MaxPool2D.forward(p, input: x, output: &yf)
+            MaxPool2D.reference(p, input: x, output: &yr)
+            #expect(yf.map(\.bitPattern) == yr.map(\.bitPattern))
+        }
+    }
 
     @Test(arguments: poolCases)
     func fastPathsMatchReference(_ p: Pool2DParams) {
