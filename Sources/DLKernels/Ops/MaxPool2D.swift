@@ -13,9 +13,6 @@ public enum MaxPool2D {
 
     @inline(__always)
     static func rows<T: Comparable>(_ p: Pool2DParams, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, lowest: T) {
-        // A strided row-wise pass reloads and stores each output once per tap; past stride 1
-        // one output at a time with its taps in registers is faster.
-        if p.strideW > 1 { windows(p, x, y, lowest: lowest); return }
         let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
         for nc in 0..<(p.batch * p.channels) {
             let src = x + nc * plane
@@ -30,38 +27,12 @@ public enum MaxPool2D {
                         let xoff = kx * p.dilationW - p.padLeft
                         let r = p.validColumns(offset: xoff, outWidth: ow)
                         let base = row + xoff
-                        for ox in r { let v = base[ox]; if v > out[ox] { out[ox] = v } }
-                    }
-                }
-            }
-        }
-    }
-
-    /// One output at a time: inside the columns where every tap is in the row, a loop with no
-    /// bounds tests (taps in row-major order, so the same comparisons as `reference`).
-    @inline(__always)
-    static func windows<T: Comparable>(_ p: Pool2DParams, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, lowest: T) {
-        let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
-        let inner = p.interiorColumns(outWidth: ow)
-        let (kw, dw, sw) = (p.kernelWidth, p.dilationW, p.strideW)
-        for nc in 0..<(p.batch * p.channels) {
-            let src = x + nc * plane
-            for oy in 0..<oh {
-                let out = y + (nc * oh + oy) * ow
-                let rows = p.validRows(oy)
-                let top = (oy * p.strideH - p.padTop + rows.lowerBound * p.dilationH) * p.inWidth - p.padLeft
-                for ox in 0..<ow {
-                    var best = lowest
-                    if inner.contains(ox) {
-                        var i = top + ox * sw
-                        for _ in rows {
-                            for kx in 0..<kw { let v = src[i + kx * dw]; if v > best { best = v } }
-                            i += p.dilationH * p.inWidth
+                        if p.strideW == 1 {
+                            for ox in r { let v = base[ox]; if v > out[ox] { out[ox] = v } }
+                        } else {
+                            for ox in r { let v = base[ox &* p.strideW]; if v > out[ox] { out[ox] = v } }
                         }
-                    } else {
-                        forEachInput(p, oy, ox) { i in if src[i] > best { best = src[i] } }
                     }
-                    out[ox] = best
                 }
             }
         }
