@@ -103,6 +103,29 @@ import _TestSupport
                      ceilMode: true),
     ]
 
+    /// The 2-wide stride-2 row kernel at every dispatch level, bit-exact with the reference
+    /// (ties, signed zeros and a NaN included).
+    @Test(arguments: OpsISA.available)
+    func maxPoolK2S2MatchesReferenceAtEveryLevel(_ isa: Int32) {
+        let cases = [
+            Pool2DParams(batch: 2, channels: 3, inHeight: 28, inWidth: 28, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2), ceilMode: true),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 7, inWidth: 35, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 1, 1)),
+            Pool2DParams(batch: 1, channels: 1, inHeight: 5, inWidth: 3, kernel: (3, 2), strides: (1, 2), pads: (0, 1, 1, 0),
+                         ceilMode: true),
+            Pool2DParams(batch: 1, channels: 1, inHeight: 1, inWidth: 1, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 0, 0)),
+        ]
+        var data = TestData(seed: 12)
+        for p in cases {
+            var x = data.floats(p.inputCount).map { ($0 * 2).rounded() }   // many ties and ±0
+            x[x.count / 2] = .nan
+            var fast = [Float](repeating: 1, count: p.outputCount), ref = fast
+            MaxPool2D.forward(p, input: x, output: &fast, isa: isa)
+            MaxPool2D.reference(p, input: x, output: &ref)
+            #expect(fast.map(\.bitPattern) == ref.map(\.bitPattern))
+        }
+    }
+
     /// The fast backward against the per-output one, bit-exact; coarse values make ties, which
     /// must go to the first maximum of the window.
     @Test(arguments: poolCases)

@@ -52,4 +52,8 @@ void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, i
 void dlk_requantize_row(int isa, const int32_t *acc, int32_t offset, float multiplier, int32_t zero_point,
                         int32_t qmin, int32_t qmax, int8_t *out, size_t n);
 
+/*! dlk_maxpool_row_k2s2() : out[i] = max-update of out[i] with row[2i], then row[2i+1] (a tap
+ *  wins only when greater: NaN never wins, ties keep the earlier value), for i < n. */
+void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n);
+
 #endif
