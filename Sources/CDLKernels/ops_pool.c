@@ -4,6 +4,8 @@
  * every level gives the same bits as the scalar rule (NaN never wins, ties keep the first). */
 #include "dlk_ops.h"
 
+#include <math.h>
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__clang__)
 #define DLK_POOL_X86 1
 #endif
@@ -17,10 +19,30 @@
         }                                                                                  \
     }
 
+/* Whole planes of full 2×2 windows: taps (0,0), (0,1), (1,0), (1,1) in that order. */
+#define DEFINE_PLANE2X2(name, attr)                                                        \
+    attr static void name(const float *x, size_t in_w, float *y, size_t oh, size_t ow) {   \
+        for (size_t oy = 0; oy < oh; oy++) {                                               \
+            const float *r0 = x + 2 * oy * in_w, *r1 = r0 + in_w;                          \
+            float *out = y + oy * ow;                                                      \
+            for (size_t i = 0; i < ow; i++) {                                              \
+                float m = -INFINITY, a = r0[2 * i], b = r0[2 * i + 1];                     \
+                float c = r1[2 * i], d = r1[2 * i + 1];                                    \
+                m = a > m ? a : m;   /* from -inf, as the reference: a NaN tap never wins */ \
+                m = b > m ? b : m;                                                         \
+                m = c > m ? c : m;                                                         \
+                out[i] = d > m ? d : m;                                                    \
+            }                                                                              \
+        }                                                                                  \
+    }
+
 DEFINE_MAX2S2(max2s2_portable, )
+DEFINE_PLANE2X2(plane2x2_portable, )
 #ifdef DLK_POOL_X86
 DEFINE_MAX2S2(max2s2_avx2, __attribute__((target("avx2,fma"))))
 DEFINE_MAX2S2(max2s2_avx512, __attribute__((target("avx512f,avx2,fma"))))
+DEFINE_PLANE2X2(plane2x2_avx2, __attribute__((target("avx2,fma"))))
+DEFINE_PLANE2X2(plane2x2_avx512, __attribute__((target("avx512f,avx2,fma"))))
 #endif
 
 void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n) {
@@ -32,5 +54,17 @@ void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n) {
     case DLK_OPS_AVX2: max2s2_avx2(row, out, n); return;
 #endif
     default: max2s2_portable(row, out, n); return;
+    }
+}
+
+void dlk_maxpool_plane_2x2(int isa, const float *x, size_t in_w, float *y, size_t oh, size_t ow) {
+    int best = dlk_ops_best_isa();
+    isa = isa < best ? (isa < 0 ? 0 : isa) : best;
+    switch (isa) {
+#ifdef DLK_POOL_X86
+    case DLK_OPS_AVX512: plane2x2_avx512(x, in_w, y, oh, ow); return;
+    case DLK_OPS_AVX2: plane2x2_avx2(x, in_w, y, oh, ow); return;
+#endif
+    default: plane2x2_portable(x, in_w, y, oh, ow); return;
     }
 }

@@ -109,6 +109,8 @@ import _TestSupport
     func maxPoolK2S2MatchesReferenceAtEveryLevel(_ isa: Int32) {
         let cases = [
             Pool2DParams(batch: 2, channels: 3, inHeight: 28, inWidth: 28, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 2, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 8, inWidth: 8, kernel: (2, 2), strides: (2, 2), pads: (0, 0, 1, 1)),
             Pool2DParams(batch: 1, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2), ceilMode: true),
             Pool2DParams(batch: 1, channels: 2, inHeight: 7, inWidth: 35, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 1, 1)),
             Pool2DParams(batch: 1, channels: 1, inHeight: 5, inWidth: 3, kernel: (3, 2), strides: (1, 2), pads: (0, 1, 1, 0),

@@ -7,7 +7,12 @@ import CDLKernels
 public enum MaxPool2D {
     public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
                                isa: Int32 = OpsISA.best) {
-        if p.kernelWidth == 2 && p.strideW == 2 && p.dilationW == 1 {
+        if p.hasOnlyFull2x2Windows {
+            let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
+            for nc in 0..<(p.batch * p.channels) {
+                dlk_maxpool_plane_2x2(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+            }
+        } else if p.kernelWidth == 2 && p.strideW == 2 && p.dilationW == 1 {
             rowsK2S2(p, x, y, isa: isa)
         } else {
             rows(p, x, y, lowest: -Float.infinity)

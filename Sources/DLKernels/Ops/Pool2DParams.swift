@@ -67,6 +67,12 @@ public struct Pool2DParams: Equatable, Hashable, Sendable {
         return lo < hi ? lo..<hi : 0..<0
     }
 
+    /// 2×2 stride 2, no dilation, and no window reaching outside the input (no padding used).
+    var hasOnlyFull2x2Windows: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && strideH == 2 && strideW == 2 && dilationH == 1 && dilationW == 1
+            && padTop == 0 && padLeft == 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
+    }
+
     /// Window rows (ky) of output row oy that lie inside the input.
     @inline(__always) func validRows(_ oy: Int) -> Range<Int> {
         let y0 = oy * strideH - padTop
