@@ -125,6 +125,11 @@ import _TestSupport
             MaxPool2D.forward(p, input: x, output: &fast, isa: isa)
             MaxPool2D.reference(p, input: x, output: &ref)
             #expect(fast.map(\.bitPattern) == ref.map(\.bitPattern))
+            let x8 = data.int8s(p.inputCount)
+            var f8 = [Int8](repeating: 1, count: p.outputCount), r8 = f8
+            MaxPool2D.forward(p, input: x8, output: &f8, isa: isa)
+            MaxPool2D.reference(p, input: x8, output: &r8)
+            #expect(f8 == r8)
         }
     }
 

@@ -60,5 +60,7 @@ void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n);
  *  the input: y[oy*ow + i] = max of x rows 2oy, 2oy+1, columns 2i, 2i+1 (row-major tap order, a
  *  tap wins only when greater, as dlk_maxpool_row_k2s2). */
 void dlk_maxpool_plane_2x2(int isa, const float *x, size_t in_w, float *y, size_t oh, size_t ow);
+/*! dlk_maxpool_plane_2x2_s8() : the same on int8. */
+void dlk_maxpool_plane_2x2_s8(int isa, const int8_t *x, size_t in_w, int8_t *y, size_t oh, size_t ow);
 
 #endif

@@ -47,8 +47,16 @@ public enum MaxPool2D {
         }
     }
 
-    public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>) {
-        rows(p, x, y, lowest: Int8.min)
+    public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
+                               isa: Int32 = OpsISA.best) {
+        if p.hasOnlyFull2x2Windows {
+            let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
+            for nc in 0..<(p.batch * p.channels) {
+                dlk_maxpool_plane_2x2_s8(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+            }
+        } else {
+            rows(p, x, y, lowest: Int8.min)
+        }
     }
 
     @inline(__always)
