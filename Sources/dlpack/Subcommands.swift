@@ -7,4 +7,6 @@ let dlpackSubcommands: [any ParsableCommand.Type] = [
     Compare.self,
     Run.self,
     Version.self,
+    Demo.self,
+    Train.self,
 ]

@@ -1,0 +1,259 @@
+import ArgumentParser
+import DLCore
+import DLFormat
+import DLRuntime
+import DLTrain
+import Foundation
+
+/// `dlpack demo`: the first five minutes in one command. Trains a small CNN on the bundled
+/// digits, exports fp32 and int8 .dlpk files, runs both through libdlpk from C and prints
+/// accuracy, size and latency side by side.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a CNN on the bundled digits, export fp32 and int8 .dlpk, run both through libdlpk from C.",
+        discussion: """
+            Run from the repository root (it reads Tests/Data/digits.csv and builds bindings/c/demo_eval.c).
+            libdlpk is installed once under <out>/../libdlpk with bindings/c/install.sh (reused afterwards).
+
+            Examples:
+              dlpack demo
+              dlpack demo --out /tmp/demo --epochs 12
+              dlpack demo --quick --no-c      (seconds, runs the files in-process through DLRuntime)
+            """)
+
+    @Option(help: "Directory for the models, the test samples, the curves and the C program.")
+    var out: String = "out/demo"
+
+    @Option(help: "The digits CSV (64 pixel columns 0...16, then the label).")
+    var data: String?
+
+    @Option(help: "Training epochs.")
+    var epochs: Int = 10
+
+    @Flag(help: "Two epochs, no accuracy target (for tests and a first look).")
+    var quick = false
+
+    @Flag(name: .customLong("no-c"), help: "Skip the C runtime; run the files in-process through DLRuntime.")
+    var noC = false
+
+    @Option(help: "The libdlpk install prefix (default: <out>/../libdlpk; installed there when missing).")
+    var prefix: String?
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let root = Self.repositoryRoot()
+            let dataPath = data ?? root + "/Tests/Data/digits.csv"
+            guard FileManager.default.fileExists(atPath: dataPath) else {
+                throw DLError(.ioError, "\(dataPath) not found: run from the repository root or pass --data")
+            }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+
+            // 1. Data: pixels / 16 as [1, 8, 8] images, stratified 75/25 split with a fixed seed.
+            let raw = try CSVLoader.classification(path: dataPath, classes: 10)
+            let parts = try raw.split([0.75, 0.25], seed: 4)
+            let scaler = FeatureScaler.scaling(by: 1 / 16, features: 64)
+            let train = try scaler.apply(parts[0]).reshaped([1, 8, 8])
+            let test = try scaler.apply(parts[1]).reshaped([1, 8, 8])
+            print("digits: \(train.count) training and \(test.count) test images (8×8, pixels / 16), from \(dataPath)")
+
+            // 2. Train.
+            let model = try Sequential(inputShape: [1, 8, 8], seed: 1, [
+                Conv2D(1, 16, kernel: (3, 3), padding: .same), ReLU(), MaxPool2D(),
+                Conv2D(16, 32, kernel: (3, 3), padding: .same), ReLU(), MaxPool2D(),
+                Flatten(), Dense(32 * 2 * 2, 64, initializer: .heUniform), ReLU(), Dense(64, 10),
+            ])
+            let runEpochs = quick ? 2 : epochs
+            let steps = runEpochs * ((train.count + 31) / 32)
+            print("training a CNN (conv 16 → pool → conv 32 → pool → dense 64 → 10) for \(runEpochs) epochs")
+            let started = Date()
+            let history = try model.fit(train, loss: .crossEntropy, optimizer: Adam(learningRate: 3e-3),
+                                        epochs: runEpochs, batchSize: 32, validation: test, metrics: [.accuracy],
+                                        callbacks: [LearningRateScheduler(.cosine(steps: steps))], seed: 2)
+            let trainSeconds = Date().timeIntervalSince(started)
+            let accuracy = try model.evaluate(test, loss: .crossEntropy, metrics: [.accuracy])["accuracy"] ?? 0
+            print(String(format: "trained in %.1f s; test accuracy (Swift, in training) %.2f%%", trainSeconds, accuracy * 100))
+            if !quick && accuracy < 0.95 {
+                throw DLError(.numericalError, String(format: "test accuracy %.2f%% is below the demo's 95%% target", accuracy * 100))
+            }
+
+            // 3. Curves, export, and the raw test samples for the C program.
+            let keys = ["loss", "accuracy", "val_loss", "val_accuracy"]
+            let csvPath = out + "/history.csv", svgPath = out + "/training.svg"
+            try write(TrainingPlot.csv(history, keys: keys), to: csvPath)
+            try write(TrainingPlot.svg(history, keys: keys, title: "digits CNN: loss and accuracy per epoch"), to: svgPath)
+            let labels = (0..<10).map { "digit \($0)" }
+            let fp32Path = out + "/digits_fp32.dlpk", int8Path = out + "/digits_int8.dlpk"
+            try model.export(to: fp32Path, precision: .float32, labels: labels, preprocessing: [scaler.metadata])
+            try model.export(to: int8Path, precision: .int8, labels: labels, preprocessing: [scaler.metadata],
+                             calibration: train)
+            let samplesPath = out + "/test_pixels.f32", labelsPath = out + "/test_labels.i32"
+            try writeBinary(parts[1].features, to: samplesPath)
+            try writeBinary((parts[1].targets.labels ?? []).map(Int32.init), to: labelsPath)
+
+            // 4. Run both files: through libdlpk from C, or in-process when that is not possible.
+            var runner = "libdlpk from C (\(out)/demo_eval, batch 1)"
+            var results: [Measurement]
+            if noC {
+                runner = "DLRuntime in-process (--no-c), batch 1"
+                results = try [fp32Path, int8Path].map { try Self.runInProcess($0, test) }
+            } else {
+                do {
+                    let program = try buildCProgram(root: root)
+                    results = try [fp32Path, int8Path].map {
+                        try Self.runC(program, $0, samplesPath, labelsPath, count: test.count)
+                    }
+                } catch let error as DLError {
+                    print("note: the C runtime step failed (\(error.message));")
+                    print("      falling back to DLRuntime in-process, NOT the C runtime")
+                    runner = "DLRuntime in-process (C step failed), batch 1"
+                    results = try [fp32Path, int8Path].map { try Self.runInProcess($0, test) }
+                }
+            }
+
+            // 5. The table and the paths.
+            print("")
+            print("latency: \(runner), \(test.count) test images, one at a time")
+            let header = ["precision", "accuracy", "file size", "latency p50", "latency mean"]
+            var rows: [[String]] = []
+            for (name, path, r) in [("fp32", fp32Path, results[0]), ("int8", int8Path, results[1])] {
+                rows.append([name, String(format: "%.2f%%", r.accuracy * 100), Self.bytes(path),
+                             String(format: "%.1f µs", r.p50), String(format: "%.1f µs", r.mean)])
+            }
+            print(Self.table(header, rows))
+            print("")
+            print("wrote:")
+            for (what, path) in [("fp32 model", fp32Path), ("int8 model", int8Path), ("training curves (SVG)", svgPath),
+                                 ("training history (CSV)", csvPath), ("test images (raw f32)", samplesPath),
+                                 ("test labels (int32)", labelsPath)] {
+                print("  \(what.padding(toLength: 24, withPad: " ", startingAt: 0)) \(path)")
+            }
+        }
+    }
+
+    struct Measurement {
+        var accuracy: Double
+        var mean: Double
+        var p50: Double
+    }
+
+    /// The repository: the current directory when it holds Package.swift, else where this
+    /// source file was compiled from.
+    static func repositoryRoot() -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        if FileManager.default.fileExists(atPath: cwd + "/bindings/c/demo_eval.c") { return cwd }
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// Installs libdlpk under the prefix unless it is there, then compiles demo_eval.c against it.
+    private func buildCProgram(root: String) throws -> String {
+        let outURL = URL(fileURLWithPath: out, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let prefixPath = prefix ?? outURL.deletingLastPathComponent().appendingPathComponent("libdlpk").standardized.path
+        let library = prefixPath + "/lib/libdlpk.so"
+        if FileManager.default.fileExists(atPath: library) && FileManager.default.fileExists(atPath: prefixPath + "/include/dlpk.h") {
+            print("libdlpk: using \(library)")
+        } else {
+            // The release modules are already built for this command; linking libdlpk.so from
+            // them takes seconds, where install.sh's own static-stdlib build recompiles everything.
+            print("libdlpk: building (swift build -c release --product dlpk) and installing to \(prefixPath)")
+            try Self.shell(["swift", "build", "-c", "release", "--product", "dlpk"], in: root)
+            try Self.shell(["bash", "bindings/c/install.sh", prefixPath], in: root, environment: ["SKIP_BUILD": "1"])
+        }
+        let program = outURL.appendingPathComponent("demo_eval").standardized.path
+        // A Swift toolchain brings clang even where the system has no `cc`.
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        let cc = ProcessInfo.processInfo.environment["CC"]
+            ?? ["cc", "clang", "gcc"].first { name in path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") } }
+            ?? "cc"
+        try Self.shell([cc, "-O2", "-o", program, root + "/bindings/c/demo_eval.c", "-I", prefixPath + "/include",
+                        "-L", prefixPath + "/lib", "-ldlpk", "-Wl,-rpath," + prefixPath + "/lib"], in: root)
+        return program
+    }
+
+    private static func runC(_ program: String, _ model: String, _ samples: String, _ labels: String, count: Int) throws -> Measurement {
+        let line = try shell([program, model, samples, labels, String(count)], in: FileManager.default.currentDirectoryPath)
+        var fields: [String: Double] = [:]
+        for pair in line.split(whereSeparator: \.isWhitespace) {
+            let kv = pair.split(separator: "=")
+            if kv.count == 2, let v = Double(kv[1]) { fields[String(kv[0])] = v }
+        }
+        guard let accuracy = fields["accuracy"], let mean = fields["mean_us"], let p50 = fields["p50_us"] else {
+            throw DLError(.invalidData, "demo_eval printed \(line)")
+        }
+        return Measurement(accuracy: accuracy, mean: mean, p50: p50)
+    }
+
+    private static func runInProcess(_ path: String, _ test: Dataset) throws -> Measurement {
+        let session = try Session(model: try DLRuntime.Model.open(path: path))
+        var correct = 0
+        var micros: [Double] = []
+        let labels = test.targets.labels ?? []
+        for n in 0..<test.count {
+            let x = test.batch(rows: [n])
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let y = try session.run([x.data], shapes: [Shape(x.shape)])[0]
+            micros.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+            if y.indices.max(by: { y[$0] < y[$1] }) == labels[n] { correct += 1 }
+        }
+        let sorted = micros.sorted()
+        return Measurement(accuracy: Double(correct) / Double(test.count),
+                           mean: micros.reduce(0, +) / Double(micros.count), p50: sorted[sorted.count / 2])
+    }
+
+    /// Runs a command and returns its stdout; a failure becomes a DLError with its stderr.
+    @discardableResult
+    static func shell(_ command: [String], in directory: String, environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do { try process.run() } catch {
+            throw DLError(.ioError, "cannot start \(command[0]): \(error.localizedDescription)")
+        }
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let detail = String(decoding: errors, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            throw DLError(.ioError, "\(command.prefix(3).joined(separator: " ")) exited with \(process.terminationStatus): \(detail)")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw DLError(.ioError, "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    private func writeBinary<T>(_ values: [T], to path: String) throws {
+        let data = values.withUnsafeBytes { Data($0) }
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw DLError(.ioError, "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func bytes(_ path: String) -> String {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return size >= 10_000 ? String(format: "%.1f KB", Double(size) / 1000) : "\(size) B"
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: " | ") + " |"
+        }
+        return ([line(header), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"]
+                + rows.map(line)).joined(separator: "\n")
+    }
+}

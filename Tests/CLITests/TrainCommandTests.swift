@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// Three well-separated Gaussian blobs in 4 features (class c centred at 3·c on every
+/// feature, spread 0.5): any working classifier gets them right, a broken one does not.
+private func blobsCSV(rows: Int, seed: UInt64) -> String {
+    var rng = SeededGenerator(seed: seed)
+    var lines = ["f0,f1,f2,f3,label"]
+    for r in 0..<rows {
+        let c = r % 3
+        let features = (0..<4).map { _ in String(Float(3 * c) + Float.random(in: -0.5...0.5, using: &rng)) }
+        lines.append((features + [String(c)]).joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+private func temporaryDirectory() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dlpack-train-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// The "test: accuracy 0.9876, …" figure of the recipe's report.
+private func reportedAccuracy(_ stdout: String) -> Float? {
+    guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("test: ") }),
+          let range = line.range(of: "accuracy ") else { return nil }
+    return Float(line[range.upperBound...].prefix { $0 != "," })
+}
+
+@Suite("dlpack train")
+struct TrainCommandTests {
+    @Test(arguments: [false, true])
+    func trainsAndWritesAModelWithLabels(_ int8: Bool) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = dir + "/blobs.csv", model = dir + "/blobs.dlpk"
+        try blobsCSV(rows: 120, seed: 7).write(toFile: data, atomically: true, encoding: .utf8)
+        let result = try runDlpack(["train", data, "--layers", "dense:16,relu,dense:3", "--epochs", "30", "--learning-rate", "0.02",
+                                    "--labels", "low,mid,high", "--out", model] + (int8 ? ["--int8"] : []))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(reportedAccuracy(result.stdout).map { $0 >= 0.9 } == true, "\(result.stdout)")
+
+        // The written file, read back by `dlpack inspect`: labels, scaling, and int8 weights only with --int8.
+        let inspect = try runDlpack(["inspect", "--json", model])
+        #expect(inspect.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        let metadata = try #require(json["metadata"] as? [String: Any])
+        #expect(metadata["labels"] as? [String] == ["low", "mid", "high"])
+        #expect((metadata["preprocessing"] as? [[String: Any]])?.first?["mean"] as? [Double] != nil)
+        let dtypes = Set(((json["tensors"] as? [[String: Any]]) ?? []).compactMap { $0["dtype"] as? String })
+        #expect(dtypes.contains("i8") == int8)
+    }
+
+    @Test func aMissingFileIsOneLineAndExitStatusOne() throws {
+        let result = try runDlpack(["train", "/nonexistent/data.csv", "--out", "/tmp/never.dlpk"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("dlpack: /nonexistent/data.csv"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never.dlpk"))
+    }
+
+    @Test(arguments: ["dense:16,tanh,dense:3", "dense:16,relu", "dense:0,dense:3", "dropout:2,dense:3"])
+    func aBadLayerListIsAUsageError(_ layers: String) throws {
+        let result = try runDlpack(["train", "data.csv", "--layers", layers, "--out", "/tmp/never.dlpk"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--layers"))
+    }
+}
