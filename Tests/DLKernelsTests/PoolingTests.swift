@@ -93,7 +93,64 @@ import _TestSupport
         Pool2DParams(batch: 1, channels: 3, inHeight: 6, inWidth: 6, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1),
                      ceilMode: true, countIncludePad: true),
         Pool2DParams(batch: 3, channels: 1, inHeight: 5, inWidth: 9, kernel: (5, 9), countIncludePad: true),
+        Pool2DParams(batch: 2, channels: 2, inHeight: 9, inWidth: 11, kernel: (2, 2), strides: (2, 2), ceilMode: true),
+        Pool2DParams(batch: 1, channels: 3, inHeight: 8, inWidth: 10, kernel: (3, 3), strides: (2, 2)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 11, inWidth: 13, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1),
+                     ceilMode: true),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 10, inWidth: 9, kernel: (3, 3), strides: (1, 1), pads: (1, 1, 1, 1)),
+        Pool2DParams(batch: 1, channels: 1, inHeight: 3, inWidth: 2, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1)),
+        Pool2DParams(batch: 1, channels: 2, inHeight: 12, inWidth: 15, kernel: (2, 3), strides: (2, 3), pads: (0, 1, 1, 0),
+                     ceilMode: true),
     ]
+
+    /// The 2-wide stride-2 row kernel at every dispatch level, bit-exact with the reference
+    /// (ties, signed zeros and a NaN included).
+    @Test(arguments: OpsISA.available)
+    func maxPoolK2S2MatchesReferenceAtEveryLevel(_ isa: Int32) {
+        let cases = [
+            Pool2DParams(batch: 2, channels: 3, inHeight: 28, inWidth: 28, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 2, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 8, inWidth: 8, kernel: (2, 2), strides: (2, 2), pads: (0, 0, 1, 1)),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2), ceilMode: true),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 7, inWidth: 35, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 1, 1)),
+            Pool2DParams(batch: 1, channels: 1, inHeight: 5, inWidth: 3, kernel: (3, 2), strides: (1, 2), pads: (0, 1, 1, 0),
+                         ceilMode: true),
+            Pool2DParams(batch: 1, channels: 1, inHeight: 1, inWidth: 1, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 0, 0)),
+        ]
+        var data = TestData(seed: 12)
+        for p in cases {
+            var x = data.floats(p.inputCount).map { ($0 * 2).rounded() }   // many ties and ±0
+            x[x.count / 2] = .nan
+            var fast = [Float](repeating: 1, count: p.outputCount), ref = fast
+            MaxPool2D.forward(p, input: x, output: &fast, isa: isa)
+            MaxPool2D.reference(p, input: x, output: &ref)
+            #expect(fast.map(\.bitPattern) == ref.map(\.bitPattern))
+            let x8 = data.int8s(p.inputCount)
+            var f8 = [Int8](repeating: 1, count: p.outputCount), r8 = f8
+            MaxPool2D.forward(p, input: x8, output: &f8, isa: isa)
+            MaxPool2D.reference(p, input: x8, output: &r8)
+            #expect(f8 == r8)
+        }
+    }
+
+    /// The fast backward against the per-output one, bit-exact; coarse values make ties, which
+    /// must go to the first maximum of the window.
+    @Test(arguments: poolCases)
+    func maxPoolBackwardMatchesReference(_ p: Pool2DParams) {
+        var data = TestData(seed: 11)
+        for coarse in [false, true] {
+            let x = data.floats(p.inputCount).map { coarse ? ($0 * 3).rounded() : $0 }
+            let dy = data.floats(p.outputCount)
+            var fast = [Float](repeating: .nan, count: p.inputCount), ref = fast
+            MaxPool2D.backward(p, input: x, outputGrad: dy, inputGrad: &fast)
+            MaxPool2D.backwardReference(p, input: x, outputGrad: dy, inputGrad: &ref)
+            #expect(fast == ref)
+            var yf = [Float](repeating: .nan, count: p.outputCount), yr = yf
+            MaxPool2D.forward(p, input: x, output: &yf)
+            MaxPool2D.reference(p, input: x, output: &yr)
+            #expect(yf.map(\.bitPattern) == yr.map(\.bitPattern))
+        }
+    }
 
     @Test(arguments: poolCases)
     func fastPathsMatchReference(_ p: Pool2DParams) {

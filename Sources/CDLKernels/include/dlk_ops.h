@@ -52,4 +52,15 @@ void dlk_dw_interior(int isa, const float *const *rows, const float *const *w, i
 void dlk_requantize_row(int isa, const int32_t *acc, int32_t offset, float multiplier, int32_t zero_point,
                         int32_t qmin, int32_t qmax, int8_t *out, size_t n);
 
+/*! dlk_maxpool_row_k2s2() : out[i] = max-update of out[i] with row[2i], then row[2i+1] (a tap
+ *  wins only when greater: NaN never wins, ties keep the earlier value), for i < n. */
+void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n);
+
+/*! dlk_maxpool_plane_2x2() : one plane of 2×2 stride-2 max pooling whose windows all lie inside
+ *  the input: y[oy*ow + i] = max of x rows 2oy, 2oy+1, columns 2i, 2i+1 (row-major tap order, a
+ *  tap wins only when greater, as dlk_maxpool_row_k2s2). */
+void dlk_maxpool_plane_2x2(int isa, const float *x, size_t in_w, float *y, size_t oh, size_t ow);
+/*! dlk_maxpool_plane_2x2_s8() : the same on int8. */
+void dlk_maxpool_plane_2x2_s8(int isa, const int8_t *x, size_t in_w, int8_t *y, size_t oh, size_t ow);
+
 #endif

@@ -59,6 +59,29 @@ public struct Pool2DParams: Equatable, Hashable, Sendable {
         Conv2D.validRange(offset: offset, stride: strideW, width: inWidth, outWidth: outWidth)
     }
 
+    /// Output columns whose whole window (every tap) lies inside the row.
+    @inline(__always) func interiorColumns(outWidth: Int) -> Range<Int> {
+        let first = validColumns(offset: -padLeft, outWidth: outWidth)
+        let last = validColumns(offset: (kernelWidth - 1) * dilationW - padLeft, outWidth: outWidth)
+        let lo = max(first.lowerBound, last.lowerBound), hi = min(first.upperBound, last.upperBound)
+        return lo < hi ? lo..<hi : 0..<0
+    }
+
+    /// 2×2 stride 2, no dilation, and no window reaching outside the input (no padding used).
+    var hasOnlyFull2x2Windows: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && strideH == 2 && strideW == 2 && dilationH == 1 && dilationW == 1
+            && padTop == 0 && padLeft == 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
+    }
+
+    /// Window rows (ky) of output row oy that lie inside the input.
+    @inline(__always) func validRows(_ oy: Int) -> Range<Int> {
+        let y0 = oy * strideH - padTop
+        var lo = 0, hi = kernelHeight
+        while lo < hi && y0 + lo * dilationH < 0 { lo += 1 }
+        while hi > lo && y0 + (hi - 1) * dilationH >= inHeight { hi -= 1 }
+        return lo..<hi
+    }
+
     /// The divisor of the average at output (oy, ox): real inputs only, or the window clipped
     /// to the padded input when `countIncludePad` (the part added by `ceilMode` never counts).
     @inlinable func averageDivisor(oy: Int, ox: Int) -> Int {

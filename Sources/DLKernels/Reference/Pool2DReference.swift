@@ -24,6 +24,27 @@ extension MaxPool2D {
     }
 }
 
+extension MaxPool2D {
+    /// The per-output backward: each dY to the first maximum of its window (row-major order).
+    public static func backwardReference(_ p: Pool2DParams, input x: UnsafePointer<Float>,
+                                         outputGrad dy: UnsafePointer<Float>, inputGrad dx: UnsafeMutablePointer<Float>) {
+        dx.update(repeating: 0, count: p.inputCount)
+        let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
+        for nc in 0..<(p.batch * p.channels) {
+            let src = x + nc * plane, grad = dx + nc * plane
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, at = -1
+                    forEachInput(p, oy, ox) { i in
+                        if at < 0 || src[i] > best { best = src[i]; at = i }
+                    }
+                    if at >= 0 { grad[at] += dy[(nc * oh + oy) * ow + ox] }
+                }
+            }
+        }
+    }
+}
+
 extension AvgPool2D {
     public static func reference(_ p: Pool2DParams, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>) {
         let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)

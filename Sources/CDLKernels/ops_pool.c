@@ -1,0 +1,86 @@
+/* The max-pooling row kernel of the common 2-wide, stride-2 window (MaxPool2D's row-wise pass
+ * reads every other column there, which Swift does not vectorise). Plain loops instantiated per
+ * level through target attributes, as in ops_vmath.c; `v > m ? v : m` is exactly maxps, so
+ * every level gives the same bits as the scalar rule (NaN never wins, ties keep the first). */
+#include "dlk_ops.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__clang__)
+#define DLK_POOL_X86 1
+#endif
+
+#define DEFINE_MAX2S2(name, attr)                                                          \
+    attr static void name(const float *row, float *out, size_t n) {                        \
+        for (size_t i = 0; i < n; i++) {                                                   \
+            float m = out[i], a = row[2 * i], b = row[2 * i + 1];                          \
+            m = a > m ? a : m;                                                             \
+            out[i] = b > m ? b : m;                                                        \
+        }                                                                                  \
+    }
+
+/* Whole planes of full 2×2 windows: taps (0,0), (0,1), (1,0), (1,1) in that order. */
+#define DEFINE_PLANE2X2(name, attr, T, LOWEST)                                                        \
+    attr static void name(const T *x, size_t in_w, T *y, size_t oh, size_t ow) {           \
+        for (size_t oy = 0; oy < oh; oy++) {                                               \
+            const T *r0 = x + 2 * oy * in_w, *r1 = r0 + in_w;                              \
+            T *out = y + oy * ow;                                                          \
+            for (size_t i = 0; i < ow; i++) {                                              \
+                T m = LOWEST, a = r0[2 * i], b = r0[2 * i + 1];                            \
+                T c = r1[2 * i], d = r1[2 * i + 1];                                        \
+                m = a > m ? a : m;   /* from -inf, as the reference: a NaN tap never wins */ \
+                m = b > m ? b : m;                                                         \
+                m = c > m ? c : m;                                                         \
+                out[i] = d > m ? d : m;                                                    \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+DEFINE_MAX2S2(max2s2_portable, )
+DEFINE_PLANE2X2(plane2x2_portable, , float, -INFINITY)
+DEFINE_PLANE2X2(plane2x2_s8_portable, , int8_t, INT8_MIN)
+#ifdef DLK_POOL_X86
+DEFINE_MAX2S2(max2s2_avx2, __attribute__((target("avx2,fma"))))
+DEFINE_MAX2S2(max2s2_avx512, __attribute__((target("avx512f,avx2,fma"))))
+DEFINE_PLANE2X2(plane2x2_avx2, __attribute__((target("avx2,fma"))), float, -INFINITY)
+DEFINE_PLANE2X2(plane2x2_s8_avx2, __attribute__((target("avx2,fma"))), int8_t, INT8_MIN)
+DEFINE_PLANE2X2(plane2x2_avx512, __attribute__((target("avx512f,avx2,fma"))), float, -INFINITY)
+DEFINE_PLANE2X2(plane2x2_s8_avx512, __attribute__((target("avx512f,avx512bw,avx2,fma"))), int8_t, INT8_MIN)
+#endif
+
+void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n) {
+    int best = dlk_ops_best_isa();
+    isa = isa < best ? (isa < 0 ? 0 : isa) : best;
+    switch (isa) {
+#ifdef DLK_POOL_X86
+    case DLK_OPS_AVX512: max2s2_avx512(row, out, n); return;
+    case DLK_OPS_AVX2: max2s2_avx2(row, out, n); return;
+#endif
+    default: max2s2_portable(row, out, n); return;
+    }
+}
+
+void dlk_maxpool_plane_2x2(int isa, const float *x, size_t in_w, float *y, size_t oh, size_t ow) {
+    int best = dlk_ops_best_isa();
+    isa = isa < best ? (isa < 0 ? 0 : isa) : best;
+    switch (isa) {
+#ifdef DLK_POOL_X86
+    case DLK_OPS_AVX512: plane2x2_avx512(x, in_w, y, oh, ow); return;
+    case DLK_OPS_AVX2: plane2x2_avx2(x, in_w, y, oh, ow); return;
+#endif
+    default: plane2x2_portable(x, in_w, y, oh, ow); return;
+    }
+}
+
+void dlk_maxpool_plane_2x2_s8(int isa, const int8_t *x, size_t in_w, int8_t *y, size_t oh, size_t ow) {
+    int best = dlk_ops_best_isa();
+    isa = isa < best ? (isa < 0 ? 0 : isa) : best;
+    switch (isa) {
+#ifdef DLK_POOL_X86
+    case DLK_OPS_AVX512: plane2x2_s8_avx512(x, in_w, y, oh, ow); return;
+    case DLK_OPS_AVX2: plane2x2_s8_avx2(x, in_w, y, oh, ow); return;
+#endif
+    default: plane2x2_s8_portable(x, in_w, y, oh, ow); return;
+    }
+}
