@@ -73,6 +73,10 @@ public enum OpCode: UInt16, CaseIterable, Sendable {
     /// Rows of a table: inputs table [V, D], indices (int32/int64) -> [..., D].
     /// attrs: `axis` (default 0).
     case gather = 33
+    /// ONNX MatMulInteger: Y (int32) = (A − a_zero_point) · (B − b_zero_point), exact in int32
+    /// (wrapping on overflow). A and B are int8 or uint8 with per-tensor quantization parameters
+    /// whose zero points are used (their scales are ignored); numpy MatMul shapes.
+    case matMulInteger = 34
 }
 
 /// An activation fused into dense or conv2d (attribute `activation`).
@@ -119,6 +123,7 @@ extension OpCode {
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
         case .gather: return "Gather"
+        case .matMulInteger: return "MatMulInteger"
         }
     }
 }
