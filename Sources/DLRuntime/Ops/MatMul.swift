@@ -50,7 +50,7 @@ struct MatMulKernel {
         guard dtype == .int8 || dtype == .uint8 else { throw c.unsupportedDTypes() }
         guard let q = c.inputQuant(input) else { return 0 }
         guard q.axis == nil, q.zeroPoints.count == 1 else {
-            throw c.fail(.unsupported, "per-row or per-column zero points have no kernel (input \(input))")
+            throw c.fail(.unsupportedOp, "per-row or per-column zero points (input \(input)) have no kernel in this build")
         }
         let range = dtype == .uint8 ? Quantize.uint8Range : Quantize.activationRange
         guard range.contains(q.zeroPoints[0]) else {
