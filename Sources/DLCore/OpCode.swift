@@ -48,6 +48,8 @@ public enum OpCode: UInt16, CaseIterable, Sendable {
     case layerNorm = 20
     /// ONNX LSTM (gate order i, o, f, c). Inputs X, W, R, B?, sequence_lens?, initial_h?, initial_c?.
     /// attrs: `hidden_size`, `direction` (0 forward, 1 reverse, 2 bidirectional), `layout`.
+    /// W and R (also of GRU and RNN) may be stored int8, symmetric per output row (axis 1):
+    /// weights only, the runtime widens them to f32 at load.
     case lstm = 21
     /// ONNX GRU (gate order z, r, h). attrs as LSTM plus `linear_before_reset`.
     case gru = 22
