@@ -90,6 +90,25 @@ import _TestSupport
         }
     }
 
+    @Test("int8Weights on a recurrent W [directions, rows, inputs], axis 1: one scale per row from both directions")
+    func int8WeightsPerRowAcrossDirections() throws {
+        // Row 0 peaks at 2 (direction 1), row 1 at -0.5 (direction 0), row 2 at 0.4 (direction 1);
+        // row 3 is all zeros.
+        let w: [Float] = [0.5, -1, 0.25, -0.5, 0.1, 0.2, 0, 0,
+                          0, 2, 0.3, 0.1, 0.4, -0.2, 0, 0]
+        let (p, q) = try w.withUnsafeBufferPointer { buf throws(DLError) in
+            try Quantize.int8Weights(buf, shape: Shape([2, 4, 2]), axis: 1)
+        }
+        #expect(p.axis == 1 && p.zeroPoints == [0, 0, 0, 0])
+        #expect(p.scales == [Float(2) / 127, Float(0.5) / 127, Float(0.4) / 127, 1])
+        for i in w.indices {
+            let row = (i / 2) % 4
+            #expect(q[i] >= -127)
+            #expect(Float(q[i]) == Quantize.roundHalfEven(w[i] / p.scales[row]))
+        }
+        #expect(q[3] == -127 && q[9] == 127 && q[12] == 127)
+    }
+
     @Test func nonFiniteWeightsAndShapeMismatchThrow() {
         let w: [Float] = [1, .nan, 2, 3]
         #expect(throws: DLError.self) {
