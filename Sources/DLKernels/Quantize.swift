@@ -127,7 +127,7 @@ public enum Quantize {
         guard range.lowerBound >= -128, range.upperBound <= 127 else {
             throw DLError(.invalidArgument, "quantize: range \(range) does not fit in int8")
         }
-        try checkCounts("quantize", input.count, output.count)
+        try check("quantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         // The SIMD kernel (bit-exact with `quantize(_:scale:zeroPoint:range:)`) over each run
         // of elements that share a channel.
@@ -144,7 +144,7 @@ public enum Quantize {
         guard range.lowerBound >= 0, range.upperBound <= 255 else {
             throw DLError(.invalidArgument, "quantize: range \(range) does not fit in uint8")
         }
-        try checkCounts("quantize", input.count, output.count)
+        try check("quantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
             dlk_quantize_u8(length, src + start, scale, zp, range.lowerBound, range.upperBound, dst + start)
@@ -154,7 +154,7 @@ public enum Quantize {
     /// Dequantizes int8 `input` with per-tensor or per-channel `params` for a tensor of `shape`.
     public static func dequantize(_ input: UnsafeBufferPointer<Int8>, shape: Shape, params: QuantParams,
                                   into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
-        try checkCounts("dequantize", input.count, output.count)
+        try check("dequantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
             dlk_dequantize_s8(length, src + start, scale, zp, dst + start)
@@ -164,7 +164,7 @@ public enum Quantize {
     /// Dequantizes uint8 `input` (see `dequantize(_:shape:params:into:)` for int8).
     public static func dequantize(_ input: UnsafeBufferPointer<UInt8>, shape: Shape, params: QuantParams,
                                   into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
-        try checkCounts("dequantize", input.count, output.count)
+        try check("dequantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
             dlk_dequantize_u8(length, src + start, scale, zp, dst + start)
@@ -175,7 +175,7 @@ public enum Quantize {
     /// the difference taken in 64 bits so that no zero point overflows it.
     public static func dequantize(_ input: UnsafeBufferPointer<Int32>, shape: Shape, params: QuantParams,
                                   into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
-        try checkCounts("dequantize", input.count, output.count)
+        try check("dequantize", input.count, output.count, params, shape)
         try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
             for i in start..<(start + length) { output[i] = Float(Int64(input[i]) - Int64(zp)) * scale }
         }
@@ -226,17 +226,20 @@ public enum Quantize {
         return s.isNormal ? s : Float.leastNormalMagnitude
     }
 
-    static func checkCounts(_ what: String, _ input: Int, _ output: Int) throws(DLError) {
+    /// The checks every buffer conversion makes first: the output is large enough and the
+    /// parameters fit the tensor's shape.
+    static func check(_ what: String, _ input: Int, _ output: Int, _ params: QuantParams,
+                      _ shape: Shape) throws(DLError) {
         guard output >= input else {
             throw DLError(.bufferTooSmall, "\(what): output has \(output) elements, needs \(input)")
         }
+        try params.validate(for: shape)
     }
 
-    /// Validates `params` for `shape` and calls `body(start, length, scale, zeroPoint)` for each
-    /// run of consecutive elements that share one channel's parameters (one run per tensor).
+    /// Calls `body(start, length, scale, zeroPoint)` for each run of consecutive elements that
+    /// share one channel's parameters (one run per tensor); `params` were checked for `shape`.
     static func forEachChannelRun(count: Int, shape: Shape, params: QuantParams,
                                   _ body: (Int, Int, Float, Int32) -> Void) throws(DLError) {
-        try params.validate(for: shape)
         let (channels, inner) = params.axis == nil ? (1, count)
             : try channelLayout(count: count, shape: shape, axis: params.axis!)
         var i = 0
