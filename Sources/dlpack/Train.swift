@@ -16,6 +16,12 @@ struct Train: ParsableCommand {
             Examples:
               dlpack train Tests/Data/digits.csv --layers "dense:128,relu,dense:64,relu,dense:10" --epochs 20 --out digits.dlpk
               dlpack train data.csv --layers "dense:32,relu,dropout:0.1,dense:3" --out small.dlpk --int8
+
+            Next to the model it writes <name>.history.json (for `dlpack plot --history`), the training \
+            curves <name>.training.svg and .png, and the test split's confusion matrix \
+            <name>.confusion.svg and .png (--no-plots: only the model).
+
+            \(ExitStatus.helpText)
             """)
 
     @Argument(help: "The training data: a CSV with a header row; the last column holds class indices 0..<classes.")
@@ -50,6 +56,11 @@ struct Train: ParsableCommand {
 
     @Option(help: "Class names stored in the model, comma-separated (default: the class indices).")
     var labels: String?
+
+    @Flag(inversion: .prefixedNo, help: "Write the history, training curves and confusion matrix next to the model.")
+    var plots = true
+
+    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if epochs < 1 || batchSize < 1 { throw ValidationError("--epochs and --batch-size must be at least 1") }
@@ -103,7 +114,7 @@ struct Train: ParsableCommand {
         let (hidden, dropout, classes) = try parsedLayers()
         let recipe = ClassifierRecipe(hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
                                       dropout: dropout, testFraction: testFraction, scaling: try parsedScaling(), seed: seed)
-        try reportingErrors {
+        try reportingErrors(verbose: common.verbose) {
             guard FileManager.default.fileExists(atPath: data) else { throw DLError(.fileNotFound, "\(data): no such file") }
             let dataset = try CSVLoader.classification(path: data, classes: classes)
             let names = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -117,6 +128,20 @@ struct Train: ParsableCommand {
             print(result.report)
             try result.export(to: out, precision: int8 ? .int8 : .float32, labels: names)
             print("wrote \(out) (\(int8 ? "int8" : "fp32"), \(Demo.bytes(out)))")
+            if plots { try writePlots(result, names: names) }
         }
+    }
+
+    /// <base>.history.json, <base>.training.svg/.png and <base>.confusion.svg/.png, <base>
+    /// the model's path without its .dlpk extension.
+    private func writePlots(_ result: ClassifierRecipe.Result, names: [String]) throws {
+        let base = out.hasSuffix(".dlpk") ? String(out.dropLast(5)) : out
+        let history = HistoryFile(result.history)
+        try writeFile(try history.json(), to: base + ".history.json")
+        var written = [base + ".history.json"]
+        written += try Plot.write(TrainingPlot.drawing(history, keys: TrainingPlot.plottedKeys(history),
+                                                       title: "training curves (\(history.epochs.count) epochs)"), to: base + ".training")
+        written += try Plot.write(ConfusionChart.drawing(result.confusion, labels: names, title: "test split"), to: base + ".confusion")
+        print("wrote " + written.joined(separator: ", "))
     }
 }
