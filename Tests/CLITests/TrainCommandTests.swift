@@ -2,25 +2,6 @@ import Foundation
 import Testing
 import _TestSupport
 
-/// Three well-separated Gaussian blobs in 4 features (class c centred at 3·c on every
-/// feature, spread 0.5): any working classifier gets them right, a broken one does not.
-private func blobsCSV(rows: Int, seed: UInt64) -> String {
-    var rng = SeededGenerator(seed: seed)
-    var lines = ["f0,f1,f2,f3,label"]
-    for r in 0..<rows {
-        let c = r % 3
-        let features = (0..<4).map { _ in String(Float(3 * c) + Float.random(in: -0.5...0.5, using: &rng)) }
-        lines.append((features + [String(c)]).joined(separator: ","))
-    }
-    return lines.joined(separator: "\n") + "\n"
-}
-
-private func temporaryDirectory() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dlpack-train-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 /// The "test: accuracy 0.9876, …" figure of the recipe's report.
 private func reportedAccuracy(_ stdout: String) -> Float? {
     guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("test: ") }),
@@ -50,6 +31,15 @@ struct TrainCommandTests {
         #expect((metadata["preprocessing"] as? [[String: Any]])?.first?["mean"] as? [Double] != nil)
         let dtypes = Set(((json["tensors"] as? [[String: Any]]) ?? []).compactMap { $0["dtype"] as? String })
         #expect(dtypes.contains("i8") == int8)
+
+        // Next to the model: the history (one entry per epoch) and the charts.
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/blobs.history.json"))) as? [String: Any])
+        let epochs = try #require(saved["epochs"] as? [[String: Double]])
+        #expect(epochs.count == 30 && epochs.allSatisfy { $0["loss"] != nil && $0["accuracy"] != nil })
+        #expect(epochs.last!["loss"]! < epochs.first!["loss"]!)
+        for image in ["training.svg", "training.png", "confusion.svg", "confusion.png"] {
+            #expect(fileSize(dir + "/blobs." + image) > 1000, "\(image)")
+        }
     }
 
     @Test func aMissingFileIsOneLineAndExitStatusOne() throws {

@@ -96,15 +96,9 @@ enum AxisScale {
         let raw = span / Double(max(count, 1))
         let magnitude = pow10(floorLog10(raw))
         let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * magnitude
-        let first = (lo / step).rounded(.down) * step
-        var ticks: [Double] = []
-        var v = first
-        while v <= hi + step * 1e-6 {
-            if v >= lo - step * 1e-6 { ticks.append(abs(v) < step * 1e-9 ? 0 : v) }
-            v += step
-        }
-        if ticks.last.map({ $0 < hi - step * 1e-6 }) ?? true { ticks.append((ticks.last ?? first) + step) }
-        return ticks
+        // Whole multiples of the step from below lo to above hi (a little slack for rounding).
+        let first = Int((lo / step + 1e-6).rounded(.down)), last = Int((hi / step - 1e-6).rounded(.up))
+        return (first...max(last, first + 1)).map { k in Double(String(format: "%.12g", Double(k) * step)) ?? Double(k) * step }
     }
 
     /// A tick value as text: no trailing zeros, at most 4 significant digits.
