@@ -33,7 +33,9 @@ enum TrainingPlot {
 
     static func drawing(_ history: HistoryFile, keys: [String], title: String) -> Drawing {
         let losses = keys.filter { $0.contains("loss") }, metrics = keys.filter { !$0.contains("loss") }
-        let panels = [(losses, "loss"), (metrics, metrics.count == 1 ? metrics[0] : "metric")].filter { !$0.0.isEmpty }
+        // A panel's axis is named by what its series share once "val_" is dropped (accuracy, val_accuracy -> accuracy).
+        let metricNames = Set(metrics.map { $0.hasPrefix("val_") ? String($0.dropFirst(4)) : $0 })
+        let panels = [(losses, "loss"), (metrics, metricNames.count == 1 ? metricNames.first! : "metric")].filter { !$0.0.isEmpty }
         let panelWidth = 400.0, height = 360.0
         var drawing = Drawing(width: panelWidth * Double(max(panels.count, 1)), height: height)
         drawing.add(.text(title, drawing.width / 2, 24, size: 16, anchor: .middle))

@@ -51,7 +51,7 @@ enum ConfusionChart {
         drawing.add(.text("columns: predicted; rows: true; shade: share of the row", left + size / 2, top - 14, size: 11, anchor: .middle))
 
         // Colour scale: share of the true class, 0 at the bottom, 1 at the top.
-        let sx = left + size + 30, steps = 40
+        let sx = left + size + 30, steps = 100
         for s in 0..<steps {
             let t = Double(s) / Double(steps - 1)
             let y = top + size - Double(s + 1) * size / Double(steps)
