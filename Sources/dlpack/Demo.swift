@@ -124,13 +124,18 @@ struct Demo: ParsableCommand {
                     if let reason = Self.pythonMissing() {
                         notes.append("libdlpk from Python: skipped (\(reason))")
                     } else {
+                        // A failure here leaves the C figures standing: it is reported, not fatal.
                         let script = root + "/bindings/python/demo_eval.py"
                         let environment = ["DLPK_LIBRARY": library, "PYTHONPATH": root + "/bindings/python/src"]
-                        let py = try [fp32Path, int8Path].map {
-                            try Self.parse(Self.shell(["python3", script, $0, samplesPath, labelsPath, String(test.count)],
-                                                      in: FileManager.default.currentDirectoryPath, environment: environment))
+                        do {
+                            let py = try [fp32Path, int8Path].map {
+                                try Self.parse(Self.shell(["python3", script, $0, samplesPath, labelsPath, String(test.count)],
+                                                          in: FileManager.default.currentDirectoryPath, environment: environment))
+                            }
+                            results.append(("libdlpk from Python", py[0], py[1]))
+                        } catch let error as DLError {
+                            notes.append("libdlpk from Python: failed (\(error.message))")
                         }
-                        results.append(("libdlpk from Python", py[0], py[1]))
                     }
                 } catch let error as DLError {
                     print("note: the libdlpk step failed (\(error.message));")
