@@ -113,7 +113,7 @@ struct Bench: ParsableCommand {
                 [String(r.threads), Self.micros(r.p50Microseconds), Self.micros(r.p90Microseconds), Self.micros(r.p99Microseconds),
                  Self.micros(r.meanMicroseconds), String(format: "%.0f", r.samplesPerSecond)]
             }
-            print(Demo.table(["threads", "p50", "p90", "p99", "mean", "samples/s"], rows))
+            print(TextFormat.table(["threads", "p50", "p90", "p99", "mean", "samples/s"], rows))
         }
     }
 

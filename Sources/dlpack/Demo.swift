@@ -152,11 +152,11 @@ struct Demo: ParsableCommand {
             var rows: [[String]] = []
             for result in results {
                 for (name, path, r) in [("fp32", fp32Path, result.fp32), ("int8", int8Path, result.int8)] {
-                    rows.append([name, String(format: "%.2f%%", r.accuracy * 100), Self.bytes(path),
+                    rows.append([name, String(format: "%.2f%%", r.accuracy * 100), TextFormat.fileSize(path),
                                  String(format: "%.1f µs", r.p50), String(format: "%.1f µs", r.mean), result.runner])
                 }
             }
-            print(Self.table(header, rows))
+            print(TextFormat.table(header, rows))
             for note in notes { print(note) }
             print("")
             print("wrote:")
@@ -277,24 +277,6 @@ struct Demo: ParsableCommand {
     }
 
     private func writeBinary<T>(_ values: [T], to path: String) throws {
-        let data = values.withUnsafeBytes { Data($0) }
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw DLError(.ioError, "cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-
-    static func bytes(_ path: String) -> String {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return size >= 10_000 ? String(format: "%.1f KB", Double(size) / 1000) : "\(size) B"
-    }
-
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
-        func line(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: " | ") + " |"
-        }
-        return ([line(header), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"]
-                + rows.map(line)).joined(separator: "\n")
+        try writeFile(values.withUnsafeBytes { Data($0) }, to: path)
     }
 }

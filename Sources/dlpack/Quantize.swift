@@ -89,7 +89,7 @@ struct Quantize: ParsableCommand {
             let out = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
             let options = compress.map { WriteOptions(encoding: $0 == 0 ? .raw : .zstd(level: Int32($0))) } ?? WriteOptions()
             try out.write(to: output, options: options)
-            print("\(input) (\(Demo.bytes(input))) -> \(output) (\(Demo.bytes(output)), \(to)): "
+            print("\(input) (\(TextFormat.fileSize(input))) -> \(output) (\(TextFormat.fileSize(output)), \(to)): "
                   + "\(quantized.count) layer(s) quantized, \(model.graph.nodes.count) nodes (was \(before))")
         }
     }

@@ -127,7 +127,7 @@ struct Train: ParsableCommand {
             let result = try recipe.train(dataset)
             print(result.report)
             try result.export(to: out, precision: int8 ? .int8 : .float32, labels: names)
-            print("wrote \(out) (\(int8 ? "int8" : "fp32"), \(Demo.bytes(out)))")
+            print("wrote \(out) (\(int8 ? "int8" : "fp32"), \(TextFormat.fileSize(out)))")
             if plots { try writePlots(result, names: names) }
         }
     }

@@ -85,6 +85,42 @@ struct ConvertAndRunCommandTests {
     }
 }
 
+@Suite("dlpack run: CSV and top-k")
+struct RunTopKTests {
+    /// CSV rows in (the stored standardization applied), top-2 printed: the printed classes and
+    /// probabilities are the softmax of the scores written to output_0.npy, and the best class
+    /// is the row's label.
+    @Test func topKIsTheSoftmaxOfTheOutputs() throws {
+        let fixture = try blobsModel.get()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try runDlpack(["run", fixture.model, "--input", fixture.csv, "--top-k", "2", "--output-dir", dir])
+        #expect(result.status == 0, "\(result.stderr)")
+        let scores = try readNpy(dir + "/output_0.npy")
+        #expect(scores.shape == [150, 3])
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 150)
+        let labels = try String(contentsOfFile: fixture.csv, encoding: .utf8).split(separator: "\n").dropFirst().map { Int($0.split(separator: ",").last!)! }
+        var correct = 0
+        for (n, line) in lines.enumerated() {
+            let row = Array(scores.values[3 * n ..< 3 * n + 3]).map(Double.init)
+            let e = row.map { Foundation.exp($0 - row.max()!) }
+            let p = e.map { $0 / e.reduce(0, +) }
+            let order = p.indices.sorted { p[$0] > p[$1] }
+            #expect(line == "sample \(n): \(order[0]) (\(String(format: "%.3f", p[order[0]]))), \(order[1]) (\(String(format: "%.3f", p[order[1]])))")
+            if order[0] == labels[n] { correct += 1 }
+        }
+        #expect(correct >= 145, "\(correct) of 150")
+    }
+
+    @Test func aCSVOfTheWrongWidthIsOneLineAndExitStatus1() throws {
+        let fixture = try blobsModel.get()
+        let result = try runDlpack(["run", fixture.model, "--input", repositoryRoot + "/Tests/Data/digits.csv", "--top-k", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "dlpack: \(repositoryRoot)/Tests/Data/digits.csv has 65 columns, the model takes 4 features (plus an optional label column)\n")
+    }
+}
+
 @Suite("dlpack compare")
 struct CompareCommandTests {
     /// A model against itself: no error anywhere, full agreement.
