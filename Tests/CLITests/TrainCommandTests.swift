@@ -42,6 +42,43 @@ struct TrainCommandTests {
         }
     }
 
+    /// The model from a JSON file; --epochs on the command line wins over the file's.
+    @Test func aConfigFileDescribesTheModel() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = dir + "/blobs.csv", config = dir + "/model.json", model = dir + "/blobs.dlpk"
+        try blobsCSV(rows: 120, seed: 5).write(toFile: data, atomically: true, encoding: .utf8)
+        try #"{"layers": ["dense:12", "relu", "dense:3"], "optimizer": "adam", "epochs": 3, "learningRate": 0.02, "labels": ["x", "y", "z"]}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runDlpack(["train", data, "--config", config, "--epochs", "25", "--out", model])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("4 → 12 → 3, 25 epochs"))
+        #expect(reportedAccuracy(result.stdout).map { $0 >= 0.9 } == true, "\(result.stdout)")
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/blobs.history.json"))) as? [String: Any])
+        #expect((saved["epochs"] as? [Any])?.count == 25)
+        let inspect = try runDlpack(["inspect", "--json", model])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        #expect((json["metadata"] as? [String: Any])?["labels"] as? [String] == ["x", "y", "z"])
+    }
+
+    @Test(arguments: [
+        (#"{"learning_rate": 0.1}"#, "unknown key(s) learning_rate"),
+        (#"{"optimizer": "sgd"}"#, "optimizer 'sgd': this recipe trains with adam"),
+        (#"{"layers": "dense:4,relu,dense:1"}"#, "layers must end with the output layer dense:CLASSES (at least 2 classes)"),
+        (#"{"epochs": "ten"}"#, "is not a model description"),
+    ])
+    func aBadConfigFileIsOneLineAndExitStatusOne(_ text: String, _ message: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try text.write(toFile: dir + "/model.json", atomically: true, encoding: .utf8)
+        try blobsCSV(rows: 30, seed: 1).write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        let result = try runDlpack(["train", dir + "/d.csv", "--config", dir + "/model.json", "--out", dir + "/never.dlpk"])
+        #expect(result.status == 1)
+        #expect(isOneErrorLine(result.stderr), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("dlpack: \(dir)/model.json") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/never.dlpk"))
+    }
+
     @Test func aMissingFileIsOneLineAndExitStatusOne() throws {
         let result = try runDlpack(["train", "/nonexistent/data.csv", "--out", "/tmp/never.dlpk"])
         #expect(result.status == 1)
