@@ -7,15 +7,20 @@ as bindings/c/demo_eval.c does:
     demo_eval.py MODEL.dlpk SAMPLES.f32 LABELS.i32 COUNT
     -> accuracy=0.9822 mean_us=20.1 p50_us=19.5 p99_us=31.0 samples=450
 
-The library is found as the package finds it ($DLPK_LIBRARY, ...); run with
-PYTHONPATH=bindings/python/src when the package is not installed.
+The library is found as the package finds it ($DLPK_LIBRARY, ...). When the package is
+not installed, the copy next to this script (bindings/python/src) is used.
 """
+import os
 import sys
 import time
 
 import numpy as np
 
-import dlpk
+try:
+    import dlpk
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
+    import dlpk
 
 
 def main(argv):
@@ -52,4 +57,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except (OSError, ValueError, dlpk.DlpkError) as error:  # one line, as the C program prints
+        print(f"demo_eval.py: {error}", file=sys.stderr)
+        sys.exit(1)
