@@ -19,10 +19,11 @@ struct Train: ParsableCommand {
               dlpack train data.csv --layers "dense:32,relu,dropout:0.1,dense:3" --out small.dlpk --int8
               dlpack train data.csv --config model.json --epochs 5 --out quick.dlpk
 
-            --config reads the model from a JSON file, for example \
+            --config reads the model from a JSON (or .yaml) file, for example \
             {"layers": ["dense:64", "relu", "dense:3"], "optimizer": "adam", "epochs": 30, "batchSize": 32, \
             "learningRate": 0.003, "scaling": "standardize", "testFraction": 0.25, "seed": 0, "labels": ["a", "b", "c"]}; \
-            options given on the command line win over the file.
+            in YAML the same keys, one per line (`epochs: 30`), lists as [a, b] or as "- item" lines. \
+            Options given on the command line win over the file.
 
             Next to the model it writes <name>.history.json (for `dlpack plot --history`), the training \
             curves <name>.training.svg and .png, and the test split's confusion matrix \
@@ -34,7 +35,7 @@ struct Train: ParsableCommand {
     @Argument(help: "The training data: a CSV with a header row; the last column holds class indices 0..<classes.")
     var data: String
 
-    @Option(help: "A JSON model description: layers, optimizer, epochs, batchSize, learningRate, ... (options given here win).")
+    @Option(help: "A JSON or YAML model description: layers, optimizer, epochs, batchSize, learningRate, ... (options given here win).")
     var config: String?
 
     @Option(help: "The layers, comma-separated: dense:N, relu, dropout:P; the last must be dense:CLASSES. (default: \(TrainSettings.defaultLayers))")

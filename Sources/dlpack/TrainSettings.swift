@@ -2,14 +2,19 @@ import DLCore
 import DLTrain
 import Foundation
 
-/// What `dlpack train` trains: from its options, from a JSON file (--config), or both (an
-/// option given on the command line wins over the file). JSON, for example:
+/// What `dlpack train` trains: from its options, from a JSON or YAML file (--config), or both
+/// (an option given on the command line wins over the file). JSON, for example:
 ///
 ///     {"layers": ["dense:128", "relu", "dropout:0.2", "dense:10"], "optimizer": "adam",
 ///      "epochs": 30, "batchSize": 64, "learningRate": 0.002, "scaling": "standardize",
 ///      "testFraction": 0.2, "seed": 1, "labels": ["zero", "one", ...]}
 ///
-/// `layers` may also be one comma-separated string as on the command line.
+/// `layers` may also be one comma-separated string as on the command line. The same in YAML
+/// (the subset MiniYAML reads):
+///
+///     layers: [dense:128, relu, dropout:0.2, dense:10]
+///     optimizer: adam
+///     epochs: 30
 struct TrainConfig: Decodable {
     var layers: [String]?
     var optimizer: String?
@@ -47,17 +52,19 @@ struct TrainConfig: Decodable {
     static func read(path: String) throws(DLError) -> TrainConfig {
         guard let data = FileManager.default.contents(atPath: path) else { throw DLError(.fileNotFound, "\(path): no such file") }
         do {
+            let isYAML = path.lowercased().hasSuffix(".yaml") || path.lowercased().hasSuffix(".yml")
+            let object = isYAML ? try MiniYAML.parse(String(decoding: data, as: UTF8.self), name: path)
+                : try JSONSerialization.jsonObject(with: data)
             // Unknown keys are refused: a misspelt "learning_rate" must not silently fall back to the default.
-            let object = try JSONSerialization.jsonObject(with: data)
             guard let keys = (object as? [String: Any]).map({ Set($0.keys) }) else {
-                throw DLError(.invalidData, "\(path): the model description is a JSON object")
+                throw DLError(.invalidData, "\(path): the model description must be an object of keys (layers, epochs, ...)")
             }
             let unknown = keys.subtracting(["layers", "optimizer", "epochs", "batchSize", "learningRate", "scaling", "testFraction", "seed", "labels"])
             guard unknown.isEmpty else {
                 throw DLError(.invalidData, "\(path): unknown key(s) \(unknown.sorted().joined(separator: ", ")) "
                               + "(known: layers, optimizer, epochs, batchSize, learningRate, scaling, testFraction, seed, labels)")
             }
-            return try JSONDecoder().decode(TrainConfig.self, from: data)
+            return try JSONDecoder().decode(TrainConfig.self, from: isYAML ? JSONSerialization.data(withJSONObject: object) : data)
         } catch let error as DLError {
             throw error
         } catch {

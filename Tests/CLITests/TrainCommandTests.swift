@@ -61,6 +61,48 @@ struct TrainCommandTests {
         #expect((json["metadata"] as? [String: Any])?["labels"] as? [String] == ["x", "y", "z"])
     }
 
+    /// The same description in YAML: block and flow lists, comments, quoted strings.
+    @Test func aYAMLConfigFileDescribesTheModel() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = dir + "/blobs.csv", config = dir + "/model.yaml", model = dir + "/blobs.dlpk"
+        try blobsCSV(rows: 120, seed: 6).write(toFile: data, atomically: true, encoding: .utf8)
+        try """
+            # three blobs
+            layers:
+              - dense:10
+              - relu   # hidden
+              - dense:3
+            optimizer: adam
+            epochs: 25
+            learningRate: 0.02
+            labels: [low, "mid", 'high']
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runDlpack(["train", data, "--config", config, "--out", model, "--no-plots"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("4 → 10 → 3, 25 epochs"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/blobs.history.json"))
+        let inspect = try runDlpack(["inspect", "--json", model])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        #expect((json["metadata"] as? [String: Any])?["labels"] as? [String] == ["low", "mid", "high"])
+    }
+
+    @Test(arguments: [
+        ("epochs: 3\nepochs: 4\n", "line 2: 'epochs' is given twice"),
+        ("  - dense:3\n", "line 1: a '- item' line belongs under a 'key:' line"),
+        ("layers: [dense:3\n", "line 1: the list '[dense:3' has no closing ]"),
+        ("epochs: many\n", "is not a model description"),
+    ])
+    func aBadYAMLFileNamesTheLine(_ text: String, _ message: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try text.write(toFile: dir + "/model.yml", atomically: true, encoding: .utf8)
+        try blobsCSV(rows: 30, seed: 1).write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        let result = try runDlpack(["train", dir + "/d.csv", "--config", dir + "/model.yml", "--out", dir + "/never.dlpk"])
+        #expect(result.status == 1)
+        #expect(isOneErrorLine(result.stderr) && result.stderr.contains(message), "\(result.stderr)")
+    }
+
     @Test(arguments: [
         (#"{"learning_rate": 0.1}"#, "unknown key(s) learning_rate"),
         (#"{"optimizer": "sgd"}"#, "optimizer 'sgd': this recipe trains with adam"),
