@@ -1,137 +1,129 @@
+import ArgumentParser
+import DLConvert
+import DLCore
+import DLFormat
 import DLTrain
 import Foundation
 
-/// Training curves: the history as CSV (one row per epoch) and as a chart with one panel per
-/// kind of value (losses on the left, accuracy-like metrics on the right, each with its own y
-/// axis), with axes, tick labels, axis titles, a legend and a title.
-enum TrainingPlot {
-    /// `epoch,<key>,...` with the keys in the given order.
-    static func csv(_ history: HistoryFile, keys: [String]) -> String {
-        var lines = [(["epoch"] + keys).joined(separator: ",")]
-        for (i, logs) in history.epochs.enumerated() {
-            lines.append(([String(i + 1)] + keys.map { logs[$0].map { String($0) } ?? "" }).joined(separator: ","))
+/// `dlpack plot`: training curves from a saved history, or a confusion matrix (from a model
+/// and labelled data, or from a saved matrix), as SVG and PNG.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw training curves or a confusion matrix as SVG and PNG.",
+        discussion: """
+            Training curves: --history FILE, the history.json (or history.csv) that `dlpack train` \
+            and `dlpack demo` write. Losses are drawn on the left, accuracy-like metrics on the right.
+            Confusion matrix: --model MODEL.dlpk --data DATA.csv (raw rows with the label in the last \
+            column, as `dlpack train` reads them; the model's stored preprocessing is applied), or \
+            --matrix confusion.json as `dlpack demo` writes it ({"labels": [...], "counts": [[...]]}, \
+            rows the true class).
+            --out BASE writes BASE.svg and BASE.png (--format picks one).
+
+            Examples:
+              dlpack plot --history out/demo/history.json --out out/demo/curves
+              dlpack plot --model digits.dlpk --data Tests/Data/digits.csv --out confusion
+              dlpack plot --matrix out/demo/confusion.json --out confusion --format png
+
+            \(ExitStatus.helpText)
+            """)
+
+    @Option(help: "A training history: history.json or history.csv.")
+    var history: String?
+
+    @Option(help: "Values to plot from the history, comma-separated (default: all but lr).")
+    var keys: String?
+
+    @Option(help: "A classifier .dlpk: its confusion matrix on --data.")
+    var model: String?
+
+    @Option(help: "Labelled data for --model: a CSV, features then the class label.")
+    var data: String?
+
+    @Option(help: "A saved confusion matrix (JSON).")
+    var matrix: String?
+
+    @Option(help: "The chart's title (default: from the input).")
+    var title: String?
+
+    @Option(help: "Output path without extension: writes <out>.svg and <out>.png.")
+    var out: String
+
+    @Option(help: "Which images to write: svg, png, or svg,png.")
+    var format: String = "svg,png"
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        let sources = [history != nil, model != nil || data != nil, matrix != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw ValidationError("give one of --history FILE, --model MODEL.dlpk --data DATA.csv, or --matrix FILE")
         }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The keys worth plotting, in a stable order: losses first, then metrics (not "lr").
-    static func plottedKeys(_ history: HistoryFile) -> [String] {
-        let keys = Set(history.epochs.flatMap(\.keys)).subtracting(["lr"])
-        func rank(_ k: String) -> (Int, Int, String) {
-            (k.contains("loss") ? 0 : 1, k.hasPrefix("val_") ? 1 : 0, k)
+        if (model == nil) != (data == nil) { throw ValidationError("--model and --data go together") }
+        guard !formats.isEmpty, formats.allSatisfy({ $0 == "svg" || $0 == "png" }) else {
+            throw ValidationError("--format must be svg, png or svg,png")
         }
-        return keys.sorted { rank($0) < rank($1) }
     }
 
-    static func svg(_ history: HistoryFile, keys: [String], title: String) -> String {
-        SVGRenderer.render(drawing(history, keys: keys, title: title))
-    }
+    var formats: [String] { format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
 
-    static func png(_ history: HistoryFile, keys: [String], title: String) -> [UInt8] {
-        PNGEncoder.encode(Rasterizer.render(drawing(history, keys: keys, title: title)))
-    }
-
-    static func drawing(_ history: HistoryFile, keys: [String], title: String) -> Drawing {
-        let losses = keys.filter { $0.contains("loss") }, metrics = keys.filter { !$0.contains("loss") }
-        // A panel's axis is named by what its series share once "val_" is dropped (accuracy, val_accuracy -> accuracy).
-        let metricNames = Set(metrics.map { $0.hasPrefix("val_") ? String($0.dropFirst(4)) : $0 })
-        let panels = [(losses, "loss"), (metrics, metricNames.count == 1 ? metricNames.first! : "metric")].filter { !$0.0.isEmpty }
-        let panelWidth = 400.0, height = 360.0
-        var drawing = Drawing(width: panelWidth * Double(max(panels.count, 1)), height: height)
-        drawing.add(.text(title, drawing.width / 2, 24, size: 16, anchor: .middle))
-        var colorIndex = 0
-        for (p, (panelKeys, axisTitle)) in panels.enumerated() {
-            let series = panelKeys.map { key -> LineSeries in
-                defer { colorIndex += 1 }
-                return LineSeries(name: key, values: history.epochs.map { $0[key].map(Double.init) },
-                                  color: Color.series[colorIndex % Color.series.count])
+    func run() throws {
+        try reportingErrors(verbose: common.verbose) {
+            let drawing: Drawing
+            if let history {
+                let h = try HistoryFile.read(path: history)
+                let available = TrainingPlot.plottedKeys(h)
+                let chosen = keys.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? available
+                let unknown = chosen.filter { !available.contains($0) && $0 != "lr" }
+                guard unknown.isEmpty, !chosen.isEmpty else {
+                    throw DLError(.notFound, "\(history) has no \(unknown.joined(separator: ", ")) (it has \(available.joined(separator: ", ")))")
+                }
+                common.log("\(history): \(h.epochs.count) epochs, plotting \(chosen.joined(separator: ", "))")
+                drawing = TrainingPlot.drawing(h, keys: chosen, title: title ?? "training curves (\(h.epochs.count) epochs)")
+            } else if let matrix {
+                let file = try ConfusionFile.read(path: matrix)
+                drawing = ConfusionChart.drawing(file.matrix, labels: file.labels, title: title ?? "confusion matrix")
+            } else {
+                let (m, labels) = try Self.confusion(model: model!, data: data!)
+                common.log("\(model!) on \(data!): \(m.counts.joined().reduce(0, +)) samples, \(m.classes) classes")
+                drawing = ConfusionChart.drawing(m, labels: labels, title: title ?? "confusion matrix")
             }
-            // Accuracy-like values live in [0, 1]: keep that axis fixed so runs compare at a glance.
-            let unitRange = !axisTitle.contains("loss") && series.allSatisfy { $0.values.allSatisfy { v in v.map { (0...1).contains($0) } ?? true } }
-            LineChart(frame: (x: Double(p) * panelWidth, y: 36, width: panelWidth, height: height - 36),
-                      xTitle: "epoch", yTitle: axisTitle, series: series, yRange: unitRange ? 0...1 : nil,
-                      legendAtBottom: unitRange).draw(into: &drawing)
+            for written in try Self.write(drawing, to: out, formats: formats) { print("wrote \(written)") }
         }
-        return drawing
     }
-}
 
-struct LineSeries {
-    var name: String
-    /// One value per x = 1, 2, …; nil where the series has no value.
-    var values: [Double?]
-    var color: Color
-}
-
-/// One panel: a line per series over x = 1...n, with grid, ticks, axis titles and a legend.
-struct LineChart {
-    var frame: (x: Double, y: Double, width: Double, height: Double)
-    var xTitle: String
-    var yTitle: String
-    var series: [LineSeries]
-    var yRange: ClosedRange<Double>?
-    var legendAtBottom = false
-
-    func draw(into drawing: inout Drawing) {
-        let left = frame.x + 62, right = frame.x + frame.width - 16
-        let top = frame.y + 14, bottom = frame.y + frame.height - 46
-        let count = max(series.map(\.values.count).max() ?? 1, 1)
-        let finite = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
-        var lo = yRange?.lowerBound ?? min(finite.min() ?? 0, 0)
-        var hi = yRange?.upperBound ?? (finite.max() ?? 1)
-        if hi - lo < 1e-9 { hi = lo + 1 }
-        let yTicks = AxisScale.ticks(lo, hi, count: 5)
-        lo = min(lo, yTicks.first!)
-        hi = max(hi, yTicks.last!)
-        func x(_ i: Int) -> Double { count == 1 ? (left + right) / 2 : left + Double(i) / Double(count - 1) * (right - left) }
-        func y(_ v: Double) -> Double { bottom - (v - lo) / (hi - lo) * (bottom - top) }
-
-        for v in yTicks {
-            drawing.add(.line(left, y(v), right, y(v), color: .grid))
-            drawing.add(.line(left - 5, y(v), left, y(v)))
-            drawing.add(.text(AxisScale.label(v), left - 8, y(v) + 4, anchor: .end))
+    /// Writes the drawing as `<base>.svg` and/or `<base>.png`; returns the paths.
+    static func write(_ drawing: Drawing, to base: String, formats: [String] = ["svg", "png"]) throws(DLError) -> [String] {
+        var paths: [String] = []
+        for f in formats {
+            let path = base + "." + f
+            try writeFile(f == "svg" ? Data(SVGRenderer.render(drawing).utf8) : Data(PNGEncoder.encode(Rasterizer.render(drawing))), to: path)
+            paths.append(path)
         }
-        // Epoch ticks: 1, then multiples of a round step (1, 2, 5, 10, 20, 50, …).
-        let wanted = Double(count) / 8
-        let step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000].first { Double($0) >= wanted } ?? Int(wanted.rounded(.up))
-        let epochTicks = [1] + Swift.stride(from: step, through: count, by: step).filter { $0 > 1 }
-        for e in epochTicks {
-            drawing.add(.line(x(e - 1), bottom, x(e - 1), bottom + 5))
-            drawing.add(.text(String(e), x(e - 1), bottom + 19, anchor: .middle))
-        }
-        drawing.add(.line(left, top, left, bottom))
-        drawing.add(.line(left, bottom, right, bottom))
-        drawing.add(.text(xTitle, (left + right) / 2, bottom + 38, size: 13, anchor: .middle))
-        drawing.add(.text(yTitle, frame.x + 18, (top + bottom) / 2, size: 13, anchor: .middle, vertical: true))
+        return paths
+    }
 
-        for s in series {
-            // Gaps (missing or non-finite values) split the line.
-            var run: [Point] = []
-            func flush() {
-                if run.count > 1 { drawing.add(.polyline(run, color: s.color, width: 2)) }
-                run = []
-            }
-            for (i, v) in s.values.enumerated() {
-                guard let v, v.isFinite else { flush(); continue }
-                let p = Point(x: x(i), y: y(min(max(v, lo), hi)))
-                run.append(p)
-                drawing.add(.circle(center: p, radius: 3, fill: s.color))
-            }
-            flush()
+    /// Runs a one-input, one-output classifier on labelled CSV rows through DLRuntime.
+    static func confusion(model path: String, data: String) throws(DLError) -> (ConfusionMatrix, [String]?) {
+        let file = try DLPKModel.open(path: path)
+        let inputs = try ModelInputs.load(path: data, graph: file.graph, metadata: file.metadata)
+        guard let labels = inputs.labels else {
+            throw DLError(.invalidData, "\(data) has no label column (the model takes every column as a feature)")
         }
-
-        // Legend: a framed box in the top (or bottom) right corner of the plot area.
-        let rowHeight = 18.0
-        let boxWidth = 44 + (series.map { Drawing.textWidth($0.name) }.max() ?? 0)
-        let boxHeight = rowHeight * Double(series.count) + 8
-        let bx = right - boxWidth - 8, by = legendAtBottom ? bottom - boxHeight - 8 : top + 8
-        drawing.add(.rect(x: bx - 1, y: by - 1, width: boxWidth + 2, height: boxHeight + 2, fill: Color(0xbbbbbb)))
-        drawing.add(.rect(x: bx, y: by, width: boxWidth, height: boxHeight, fill: .white))
-        for (k, s) in series.enumerated() {
-            let ly = by + 4 + rowHeight * (Double(k) + 0.5)
-            drawing.add(.line(bx + 6, ly, bx + 28, ly, color: s.color, width: 2))
-            drawing.add(.circle(center: Point(x: bx + 17, y: ly), radius: 3, fill: s.color))
-            drawing.add(.text(s.name, bx + 34, ly + 4))
+        guard file.graph.outputs.count >= 1, let classes = file.graph.tensors[file.graph.outputs[0]].shape.dims.last, classes >= 2 else {
+            throw DLError(.invalidModel, "\(path): the first output is not a vector of class scores")
         }
+        if let bad = labels.firstIndex(where: { $0 >= classes }) {
+            throw DLError(.invalidData, "\(data), row \(bad + 1): label \(labels[bad]) but the model has \(classes) classes")
+        }
+        let scores: [Float]
+        do {
+            scores = try ModelRunner.run(file, observing: [file.graph.outputs[0]], data: inputs.data, batchSize: 64)[0]
+        } catch let error as DLError { throw error } catch { throw DLError(.internalError, "\(error)") }
+        let predicted = (0..<labels.count).map { r in
+            let row = scores[r * classes ..< (r + 1) * classes]
+            return row.indices.max { row[$0] < row[$1] }! - r * classes
+        }
+        let names = file.metadata.labels.count == classes ? file.metadata.labels : nil
+        return (ConfusionMatrix(labels: labels, predicted: predicted, classes: classes), names)
     }
 }
