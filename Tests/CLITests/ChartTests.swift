@@ -52,6 +52,12 @@ struct PNGProbe: Decodable {
     }
 }
 
+/// Whether an SVG file parses as XML (Python's parser); nil without python3.
+func svgIsWellFormed(_ path: String) throws -> Bool? {
+    let check = "import sys, xml.etree.ElementTree as E; root = E.parse(sys.argv[1]).getroot(); sys.exit(0 if root.tag.endswith('svg') else 1)"
+    return try runPython(check, [path]).map { $0.status == 0 }
+}
+
 @Suite("charts: PNG encoder, rasterizer, axes")
 struct ChartTests {
     /// The published check values of CRC-32 ("123456789") and Adler-32 ("Wikipedia").

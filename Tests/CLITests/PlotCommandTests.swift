@@ -27,6 +27,7 @@ struct PlotCommandTests {
             #expect(svg.contains(label), "\(label)")
         }
         #expect(!svg.contains(">lr<"))
+        #expect(try svgIsWellFormed(dir + "/curves.svg") != false)
 
         // PNG: decodes (zlib and CRC checked by Python), twice the SVG's size, mostly white
         // paper, and ink in each series colour and the text colour.
@@ -46,12 +47,13 @@ struct PlotCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let matrix = dir + "/m.json"
         try #"{"labels": ["cat", "dog"], "counts": [[5, 1], [2, 7]]}"#.write(toFile: matrix, atomically: true, encoding: .utf8)
-        let result = try runDlpack(["plot", "--matrix", matrix, "--out", dir + "/cm", "--format", "svg"])
+        let result = try runDlpack(["plot", "--matrix", matrix, "--out", dir + "/cm", "--format", "svg", "--title", "cats & dogs <v2>"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/cm.png"))
         let svg = try String(contentsOfFile: dir + "/cm.svg", encoding: .utf8)
+        #expect(try svgIsWellFormed(dir + "/cm.svg") != false)
         // 12 of 15 on the diagonal.
-        #expect(svg.contains("accuracy 80.00%, 15 samples"))
+        #expect(svg.contains(">cats &amp; dogs &lt;v2&gt; (accuracy 80.00%, 15 samples)<"))
         for count in [">5<", ">1<", ">2<", ">7<", ">cat<", ">dog<", ">predicted class<", ">true class<"] {
             #expect(svg.contains(count), "\(count)")
         }
