@@ -17,7 +17,7 @@ struct Bench: ParsableCommand {
             Examples:
               dlpack bench digits_int8.dlpk
               dlpack bench model.dlpk --batch 64 --threads 1,2 --runs 200 --warmup 20
-              dlpack bench model.dlpk --threads 1,2,4 --json
+              dlpack bench model.dlpk --threads 1-4 --json
 
             \(ExitStatus.helpText)
             """)
@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Samples per run (the value of a dynamic first axis).")
     var batch: Int = 1
 
-    @Option(help: "Thread counts to measure, comma-separated.")
+    @Option(help: "Thread counts to measure: a list (1,2,4) or a range (1-4).")
     var threads: String = "1"
 
     @Option(help: "Timed runs per thread count.")
@@ -52,12 +52,19 @@ struct Bench: ParsableCommand {
         _ = try threadCounts()
     }
 
+    /// "1,2,4" or a range "1-4" (or both: "1-2,4").
     func threadCounts() throws -> [Int] {
-        let counts = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1024 }) else {
-            throw ValidationError("--threads must list thread counts 1...1024, as in 1,2")
+        var counts: [Int] = []
+        for item in threads.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = item.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let lo = ends.first ?? nil, let hi = ends.last ?? nil, 1 <= lo, lo <= hi, hi <= 1024 else {
+                counts = []
+                break
+            }
+            counts += Array(lo...hi)
         }
-        return counts.map { $0! }
+        guard !counts.isEmpty else { throw ValidationError("--threads must list thread counts 1...1024, as in 1,2 or 1-4") }
+        return counts
     }
 
     struct Result: Codable {

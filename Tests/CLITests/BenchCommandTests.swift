@@ -6,7 +6,7 @@ struct BenchCommandTests {
     /// Percentiles in order, mean between the extremes, throughput = batch / mean.
     @Test func jsonReportsConsistentFiguresPerThreadCount() throws {
         let fixture = try blobsModel.get()
-        let result = try runDlpack(["bench", fixture.model, "--batch", "8", "--threads", "1,2", "--runs", "30", "--warmup", "2", "--json"])
+        let result = try runDlpack(["bench", fixture.model, "--batch", "8", "--threads", "1-2", "--runs", "30", "--warmup", "2", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty, "no progress line when stderr is not a terminal")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
@@ -36,10 +36,10 @@ struct BenchCommandTests {
         #expect(result.stderr == "dlpack: /nonexistent/model.dlpk: cannot open: no such file or directory\n")
     }
 
-    @Test(arguments: ["0", "1,x", ""])
+    @Test(arguments: ["0", "1,x", "", "3-2", "1,", "1-2000"])
     func badThreadCountsAreAUsageError(_ threads: String) throws {
         let result = try runDlpack(["bench", "m.dlpk", "--threads", threads])
         #expect(result.status == 64)
-        #expect(result.stderr == "dlpack: --threads must list thread counts 1...1024, as in 1,2 (see 'dlpack bench --help')\n")
+        #expect(result.stderr == "dlpack: --threads must list thread counts 1...1024, as in 1,2 or 1-4 (see 'dlpack bench --help')\n")
     }
 }
