@@ -113,3 +113,25 @@ struct VersionCommandTests {
         #expect(format == ["major": 1, "minor": 0])
     }
 }
+
+@Suite("dlpack version: bad input")
+struct VersionBadInputTests {
+    @Test func anUnknownOptionIsOneLineAndExitStatus64() throws {
+        let result = try runDlpack(["version", "--bogus"])
+        #expect(result.status == 64)
+        #expect(result.stderr == "dlpack: Unknown option '--bogus' (see 'dlpack version --help')\n")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func verboseAddsTheUsage() throws {
+        let result = try runDlpack(["version", "--bogus", "--verbose"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("dlpack: Unknown option '--bogus'"))
+        #expect(result.stderr.contains("Usage: dlpack version"))
+    }
+
+    @Test func helpHasAnExample() throws {
+        let result = try runDlpack(["version", "--help"])
+        #expect(result.status == 0 && result.stdout.contains("dlpack version --json"))
+    }
+}
