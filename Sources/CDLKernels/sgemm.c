@@ -109,30 +109,43 @@ typedef struct {
     float *c;
     size_t ldc;
     const float *packed;  /* panels of all k rows, or NULL */
+    const float *bias;    /* [n] or NULL: the epilogue, applied after the last k block */
+    int act;
     int split_n;
     size_t chunk;
 } sg_ctx;
 
+/* One tile of C; bias (at the tile's first column) and act: the epilogue, on the last k block. */
 static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, size_t ldpb,
-                 float *c, size_t rows, size_t cols, float beta) {
+                 float *c, size_t rows, size_t cols, float beta, const float *bias, int act) {
     int mr = x->mr, nr = x->nr;
-    if (rows == (size_t)mr && cols == (size_t)nr) {
-        if (x->K) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
-        else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, c, x->ldc, x->alpha, beta);
-        return;
-    }
     if (x->K && cols == (size_t)nr) {
-        x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
+        if (rows == (size_t)mr) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        else x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         return;
     }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f);
+    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
             float v = x->alpha * tmp[r * nr + j];
-            c[r * x->ldc + j] = beta == 0.0f ? v : v + beta * c[r * x->ldc + j];
+            v = beta == 0.0f ? v : v + beta * c[r * x->ldc + j];
+            c[r * x->ldc + j] = dlk_sgemm_epilogue_scalar(v, bias ? bias + j : NULL, act);
         }
+}
+
+/* C[i0..i1)[j0..j1) = act(C + bias) in one pass (paths whose stores do not fuse it). */
+static void epilogue_rows(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
+    if (!x->bias && x->act == DLK_ACT_NONE) return;
+    const float *bias = x->bias ? x->bias + j0 : NULL;
+    for (size_t i = i0; i < i1; i++) {
+        float *c = x->c + i * x->ldc + j0;
+        if (x->K) x->K->epilogue_row(j1 - j0, c, bias, x->act);
+        else
+            for (size_t j = 0; j < j1 - j0; j++)
+                c[j] = dlk_sgemm_epilogue_scalar(c[j], bias ? bias + j : NULL, x->act);
+    }
 }
 
 /* Plain loops needing no memory, for when packing buffers cannot be had. */
@@ -150,6 +163,7 @@ static void unpacked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1
             float *c = x->c + i * x->ldc + j;
             *c = x->beta == 0.0f ? x->alpha * acc : x->alpha * acc + x->beta * *c;
         }
+    epilogue_rows(x, i0, i1, j0, j1);
 }
 
 static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
@@ -190,6 +204,7 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                 pstride = kc * nr;
             }
             float beta = pc == 0 ? x->beta : 1.0f;
+            int last = pc + kc == x->k;
             for (size_t ic = i0; ic < i1; ic += mcb) {
                 size_t mc = i1 - ic < mcb ? i1 - ic : mcb;
                 pack_a(x->ta, x->a, x->lda, ic, mc, pc, kc, mr, pa);
@@ -208,7 +223,8 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
                         tile(x, kc, pa + ir * kc, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
-                             rows, cols, beta);
+                             rows, cols, beta, last && x->bias ? x->bias + jc + jr : NULL,
+                             last ? x->act : DLK_ACT_NONE);
                     }
                 }
             }
@@ -226,6 +242,7 @@ static void row_product(const sg_ctx *x, size_t j0, size_t j1) {
         else
             x->K->gemv_t(j1 - j0, x->k, x->alpha, x->a, incx, x->b + j0 * x->ldb, x->ldb,
                          x->beta, x->c + j0);
+        epilogue_rows(x, 0, 1, j0, j1);
         return;
     }
     int nr = x->nr;
@@ -245,6 +262,7 @@ static void row_product(const sg_ctx *x, size_t j0, size_t j1) {
             x->c[j + q] = x->beta == 0.0f ? v : v + x->beta * x->c[j + q];
         }
     }
+    epilogue_rows(x, 0, 1, j0, j1);
 }
 
 static void sg_task(void *vctx, int t) {
@@ -283,18 +301,26 @@ static void run(sg_ctx *x, int threads) {
     dlk_parallel_for(threads, (int)tasks, sg_task, x);
 }
 
+void dlk_sgemm_ex(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                  float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads) {
+    if (m == 0 || n == 0) return;
+    const dlk_sgemm_kernels *K = kernels_for(dlk_isa_active());
+    sg_ctx x = {K, K->mr, K->nr, trans_a, trans_b, m, n, k, alpha, beta,
+                a, b, lda, ldb, c, ldc, NULL, bias, (int)act, 0, 0};
+    if (k == 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, c, ldc);
+        epilogue_rows(&x, 0, m, 0, n);
+        return;
+    }
+    run(&x, threads);
+}
+
 void dlk_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                const float *a, size_t lda, const float *b, size_t ldb, float beta,
                float *c, size_t ldc, int threads) {
-    if (m == 0 || n == 0) return;
-    if (k == 0 || alpha == 0.0f) {
-        scale_c(m, n, beta, c, ldc);
-        return;
-    }
-    const dlk_sgemm_kernels *K = kernels_for(dlk_isa_active());
-    sg_ctx x = {K, K->mr, K->nr, trans_a, trans_b, m, n, k, alpha, beta,
-                a, b, lda, ldb, c, ldc, NULL, 0, 0};
-    run(&x, threads);
+    dlk_sgemm_ex(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL,
+                 DLK_ACT_NONE, threads);
 }
 
 size_t dlk_sgemm_packed_size(size_t k, size_t n) {
@@ -317,12 +343,15 @@ void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ld
     if (k > 0 && n > 0) pack_b(K, trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
 }
 
-void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
-                      const float *a, size_t lda, const void *packed, float beta,
-                      float *c, size_t ldc, int threads) {
+void dlk_sgemm_packed_ex(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                         const float *a, size_t lda, const void *packed, float beta,
+                         float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads) {
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0.0f) {
+        sg_ctx x = {NULL, 1, 1, 0, 0, m, n, k, alpha, beta, a, NULL, lda, 0, c, ldc, NULL,
+                    bias, (int)act, 0, 0};
         scale_c(m, n, beta, c, ldc);
+        epilogue_rows(&x, 0, m, 0, n);
         return;
     }
     const packed_header *h = packed;
@@ -332,6 +361,13 @@ void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
     const dlk_sgemm_kernels *K = kernels_for(isa);
     int usable = dlk_isa_supported(isa) && isa <= dlk_isa_active() && K->nr == h->nr;
     sg_ctx x = {usable ? K : NULL, usable ? K->mr : 4, h->nr, trans_a, 0, m, n, k, alpha, beta,
-                a, NULL, lda, 0, c, ldc, panels, 0, 0};
+                a, NULL, lda, 0, c, ldc, panels, bias, (int)act, 0, 0};
     run(&x, threads);
+}
+
+void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                      const float *a, size_t lda, const void *packed, float beta,
+                      float *c, size_t ldc, int threads) {
+    dlk_sgemm_packed_ex(trans_a, m, n, k, alpha, a, lda, packed, beta, c, ldc, NULL,
+                        DLK_ACT_NONE, threads);
 }

@@ -14,6 +14,8 @@
 #define VMUL(a, b) _mm512_mul_ps((a), (b))
 #define VADD(a, b) _mm512_add_ps((a), (b))
 #define VHSUM(v) _mm512_reduce_add_ps(v)
+#define VMAX(a, b) _mm512_max_ps((a), (b))
+#define VMIN(a, b) _mm512_min_ps((a), (b))
 #define MR 12
 #define NR 32
 #define NAME(x) x##_avx512

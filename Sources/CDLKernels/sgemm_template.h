@@ -4,15 +4,27 @@
  *   VZERO() VLOAD(p) VSTORE(p, v) VSET1(x) VFMA(a, b, acc) VMUL(a, b) VADD(a, b) VHSUM(v)
  *   MR, NR           microkernel tile (NR a multiple of W)
  *   NAME(x)          x suffixed with the ISA name
+ *   VMAX(a, b) VMIN(a, b)  a > b ? a : b and a < b ? a : b (NaN in a gives b, as Relu and Clip)
  * Register tiling: MR×(NR/W) accumulators, one broadcast of A per row and NR/W loads of B
- * per k step. Tails are handled by the driver (partial tiles) or scalar loops. */
+ * per k step. Tails are handled by the driver (partial tiles) or scalar loops.
+ * The epilogue (bias per column, then the activation, see dlk_sgemm_act) is applied to the
+ * accumulators as they are stored: no second pass over C. */
 
 #define NV (NR / W)
 
 /* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
+T static inline __attribute__((always_inline)) V
+NAME(epilogue)(V v, const float *bias, int act) {
+    if (bias) v = VADD(v, VLOAD(bias));
+    if (act == DLK_ACT_RELU) v = VMAX(v, VZERO());
+    else if (act == DLK_ACT_RELU6) v = VMIN(VMAX(v, VZERO()), VSET1(6.0f));
+    return v;
+}
+
 T static inline __attribute__((always_inline)) void
 NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
-           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
+           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
+           const float *bias, int act) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
         DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
@@ -29,30 +41,38 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *res
         pb += ldpb;
     }
     V va = VSET1(alpha);
-    if (beta == 0.0f) {
+    if (beta == 0.0f && !bias && act == DLK_ACT_NONE) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
             if (r < rows)
                 DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+    } else if (beta == 0.0f) {
+        DLK_UNROLL for (int r = 0; r < MR; r++)
+            if (r < rows)
+                DLK_UNROLL for (int v = 0; v < NV; v++)
+                    VSTORE(c + r * ldc + v * W,
+                           NAME(epilogue)(VMUL(va, acc[r][v]), bias ? bias + v * W : NULL, act));
     } else {
         V vb = VSET1(beta);
         DLK_UNROLL for (int r = 0; r < MR; r++)
             if (r < rows) DLK_UNROLL for (int v = 0; v < NV; v++) {
                 float *cp = c + r * ldc + v * W;
-                VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
+                VSTORE(cp, NAME(epilogue)(VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])),
+                                          bias ? bias + v * W : NULL, act));
             }
     }
 }
 
 T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
-                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
-    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta);
+                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
+                        const float *bias, int act) {
+    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act);
 }
 
 /* A partial panel (rows < MR) without computing the padding rows. */
 T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
                              const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
-                             float alpha, float beta) {
-#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+                             float alpha, float beta, const float *bias, int act) {
+#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     switch (rows) {
 #if MR > 1
     ROWS_CASE(1)
@@ -87,7 +107,7 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     }
 #undef ROWS_CASE
 }
@@ -200,11 +220,19 @@ T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *r
     DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
 }
 
+/* c[0..n) = act(c + bias): the epilogue of the batch-1 paths (whose stores are scalar). */
+T static void NAME(epilogue_row)(size_t n, float *restrict c, const float *restrict bias, int act) {
+    size_t j = 0;
+    for (; j + W <= n; j += W) VSTORE(c + j, NAME(epilogue)(VLOAD(c + j), bias ? bias + j : NULL, act));
+    for (; j < n; j++) c[j] = dlk_sgemm_epilogue_scalar(c[j], bias ? bias + j : NULL, act);
+}
+
 #ifndef PACK_BT
 #define PACK_BT NULL
 #endif
 const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
-                                           NAME(gemv_t), NAME(gemv_p), PACK_BT};
+                                           NAME(gemv_t), NAME(gemv_p), PACK_BT,
+                                           NAME(epilogue_row)};
 #undef PACK_BT
 
 #undef NV
