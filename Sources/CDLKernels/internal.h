@@ -71,6 +71,9 @@ typedef struct {
     void (*pack_bt)(const float *src, size_t ldb, size_t kc, size_t cols, int nr, float *dst);
     /* c[0..n) = act(c[j] + bias[j]) (bias may be NULL). */
     void (*epilogue_row)(size_t n, float *c, const float *bias, int act);
+    /* ukr_rows (1 ≤ rows ≤ mr) on A read in place: A[r][p] = a[r·lda + p]. */
+    void (*ukr_direct)(int rows, size_t kc, const float *a, size_t lda, const float *pb, size_t ldpb,
+                       float *c, size_t ldc, float alpha, float beta, const float *bias, int act);
 } dlk_sgemm_kernels;
 #ifdef DLK_X86
 void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,

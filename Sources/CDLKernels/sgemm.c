@@ -9,6 +9,7 @@ enum { KC = 256, MC_TARGET = 384, NC_TARGET = 4096 };
 #define DIRECT_B(rows) ((rows) <= 128)
 #endif
 
+
 #define PACKED_MAGIC 0x46504B44u /* "DKPF" */
 typedef struct {
     uint32_t magic;
@@ -115,17 +116,23 @@ typedef struct {
     size_t chunk;
 } sg_ctx;
 
-/* One tile of C; bias (at the tile's first column) and act: the epilogue, on the last k block. */
-static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, size_t ldpb,
-                 float *c, size_t rows, size_t cols, float beta, const float *bias, int act) {
+/* One tile of C; bias (at the tile's first column) and act: the epilogue, on the last k block.
+ * direct: pa is A itself (row stride lda), not a packed panel. */
+static void tile(const sg_ctx *x, size_t kc, const float *pa, int direct, const float *pb,
+                 size_t ldpb, float *c, size_t rows, size_t cols, float beta, const float *bias,
+                 int act) {
     int mr = x->mr, nr = x->nr;
     if (x->K && cols == (size_t)nr) {
-        if (rows == (size_t)mr) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        if (direct)
+            x->K->ukr_direct((int)rows, kc, pa, x->lda, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        else if (rows == (size_t)mr) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         else x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         return;
     }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
+    if (direct)
+        x->K->ukr_direct((int)rows, kc, pa, x->lda, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
+    else if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
@@ -172,9 +179,13 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
     size_t nspan = j1 - j0 < ncb ? j1 - j0 : ncb;
     /* Equal k blocks (784 = 4×196, not 3×256 + 16): a thin last block wastes C traffic. */
     size_t kblocks = (x->k + KC - 1) / KC, kcb = (x->k + kblocks - 1) / kblocks;
-    size_t pa_floats = mcb * KC;
+    /* A not transposed is read in place by the microkernel (its rows are broadcast one
+     * float at a time, so a packed panel saves nothing): packing it cost as much as the
+     * product for few rows of A or few columns of B (64×64×128: 16 -> 6 us). */
+    int direct_a = !x->ta && x->K;
+    size_t pa_floats = direct_a ? 0 : mcb * KC;
     size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * KC;
-    float *pa = dlk_scratch(0, (pa_floats + pb_floats) * sizeof(float));
+    float *pa = dlk_scratch(0, (pa_floats + pb_floats + 16) * sizeof(float));
     if (!pa) {   /* out of memory for packing: still the right answer, slowly */
         unpacked(x, i0, i1, j0, j1);
         return;
@@ -207,7 +218,7 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
             int last = pc + kc == x->k;
             for (size_t ic = i0; ic < i1; ic += mcb) {
                 size_t mc = i1 - ic < mcb ? i1 - ic : mcb;
-                pack_a(x->ta, x->a, x->lda, ic, mc, pc, kc, mr, pa);
+                if (!direct_a) pack_a(x->ta, x->a, x->lda, ic, mc, pc, kc, mr, pa);
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
                     const float *pbp = pb + (jr / nr) * pstride;
@@ -222,7 +233,8 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                     }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-                        tile(x, kc, pa + ir * kc, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
+                        const float *ap = direct_a ? x->a + (ic + ir) * x->lda + pc : pa + ir * kc;
+                        tile(x, kc, ap, direct_a, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
                              rows, cols, beta, last && x->bias ? x->bias + jc + jr : NULL,
                              last ? x->act : DLK_ACT_NONE);
                     }

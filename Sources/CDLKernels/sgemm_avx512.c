@@ -1,4 +1,4 @@
-/* fp32 kernels for AVX-512: 12×32 tile (24 zmm accumulators). */
+/* fp32 kernels for AVX-512: 8×32 tile (16 zmm accumulators). */
 #include "internal.h"
 #ifdef DLK_X86
 #include <immintrin.h>

@@ -12,7 +12,6 @@
 
 #define NV (NR / W)
 
-/* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
 T static inline __attribute__((always_inline)) V
 NAME(epilogue)(V v, const float *bias, int act) {
     if (bias) v = VADD(v, VLOAD(bias));
@@ -21,10 +20,12 @@ NAME(epilogue)(V v, const float *bias, int act) {
     return v;
 }
 
+/* The first `rows` rows of an MR-row tile (rows is a constant after inlining). A[r][p] is
+ * pa[r·rsa + p·psa]: a packed panel (rsa = 1, psa = MR) or A read in place (rsa = lda, psa = 1). */
 T static inline __attribute__((always_inline)) void
-NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
-           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
-           const float *bias, int act) {
+NAME(body)(const int rows, size_t kc, const float *restrict pa, size_t rsa, size_t psa,
+           const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc, float alpha,
+           float beta, const float *bias, int act) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
         DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
@@ -33,11 +34,11 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *res
         DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
         DLK_UNROLL for (int r = 0; r < MR; r++) {
             if (r < rows) {
-                V a = VSET1(pa[r]);
+                V a = VSET1(pa[r * rsa]);
                 DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
             }
         }
-        pa += MR;
+        pa += psa;
         pb += ldpb;
     }
     V va = VSET1(alpha);
@@ -65,14 +66,16 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *res
 T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
                         size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
                         const float *bias, int act) {
-    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act);
+    NAME(body)(MR, kc, pa, 1, MR, pb, ldpb, c, ldc, alpha, beta, bias, act);
 }
 
 /* A partial panel (rows < MR) without computing the padding rows. */
 T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
                              const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
                              float alpha, float beta, const float *bias, int act) {
-#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+#define RSA 1
+#define PSA MR
     switch (rows) {
 #if MR > 1
     ROWS_CASE(1)
@@ -107,8 +110,56 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    default: NAME(body)(MR, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     }
+}
+#undef RSA
+#undef PSA
+
+/* `rows` ≤ MR rows of A read in place (row stride lda): no packing of A, for few rows. */
+T static void NAME(ukr_direct)(int rows, size_t kc, const float *restrict pa, size_t lda,
+                               const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
+                               float alpha, float beta, const float *bias, int act) {
+#define RSA lda
+#define PSA 1
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    }
+#undef RSA
+#undef PSA
 #undef ROWS_CASE
 }
 
@@ -232,7 +283,7 @@ T static void NAME(epilogue_row)(size_t n, float *restrict c, const float *restr
 #endif
 const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
                                            NAME(gemv_t), NAME(gemv_p), PACK_BT,
-                                           NAME(epilogue_row)};
+                                           NAME(epilogue_row), NAME(ukr_direct)};
 #undef PACK_BT
 
 #undef NV
