@@ -209,12 +209,12 @@ static void lstm_cell_##NAME(size_t rows, size_t hs, float *g, size_t ldg, const
             VF i = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -pi));                          \
             VF o = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -po));                          \
             VF f = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -pf));                          \
-            VF ct = VTANH(VF, NAME##_vi, pc);                                         \
+            VF ct = 2.0f / (1.0f + VEXP(VF, NAME##_vi, -2.0f * pc)) - 1.0f;            \
             VF cn = VFMA(f, *(VF *)(cb + j), i * ct);                                 \
             *(VF *)(gb + j) = i; *(VF *)(gb + hs + j) = o;                            \
             *(VF *)(gb + 2 * hs + j) = f; *(VF *)(gb + 3 * hs + j) = ct;              \
             *(VF *)(cb + j) = cn;                                                     \
-            *(VF *)(hb + j) = o * VTANH(VF, NAME##_vi, cn);                           \
+            *(VF *)(hb + j) = o * (2.0f / (1.0f + VEXP(VF, NAME##_vi, -2.0f * cn)) - 1.0f); \
         }                                                                             \
         lstm_cell_span_portable(hs, j, gb, ab, cb, hb);                               \
     }                                                                                 \
