@@ -203,7 +203,7 @@ func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
         }
     }
 
-    @Test("LSTM matches the ONNX equations at every level, R packed once or per call, with or without a state",
+    @Test("LSTM matches the ONNX equations at every level, R packed once or per call, with or without a state, on 1 or 2 threads",
           arguments: Dispatch.available)
     func lstmAtEveryLevel(isa: ISA) throws {
         try Dispatch.force(isa)
@@ -230,7 +230,7 @@ func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
                 withScratch(LSTM.scratchByteCount(p)) { s in
                     LSTM.forward(p, input: x, weight: naive.w, recurrence: naive.r, bias: naive.b, sequenceLengths: nil,
                                  initialH: zeroState ? nil : h0, initialC: zeroState ? nil : c0,
-                                 output: &y, outputH: &yh, outputC: &yc, scratch: s, threads: 1,
+                                 output: &y, outputH: &yh, outputC: &yc, scratch: s, threads: packed ? 2 : 1,
                                  isa: Self.opsLevel(isa), packedRecurrence: packedR)
                 }
                 if c.batchFirst {
