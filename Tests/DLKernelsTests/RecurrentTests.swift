@@ -191,6 +191,8 @@ func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
         Shape(seq: 2, batch: 65, input: 3, hidden: 9, direction: .forward, batchFirst: true),
         Shape(seq: 3, batch: 2, input: 1, hidden: 65, direction: .forward),
         Shape(seq: 2, batch: 13, input: 32, hidden: 64, direction: .bidirectional, batchFirst: true),
+        // enough work to split the batch over two threads (7 = 3 + 4 rows)
+        Shape(seq: 4, batch: 7, input: 3, hidden: 63, direction: .reverse),
     ]
 
     /// The op kernels' level matching a GEMM level.

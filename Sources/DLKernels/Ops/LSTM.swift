@@ -50,21 +50,19 @@ public enum LSTM {
                 dlk_sgemm_pack_b(1, hs, gh, r + d * gh * hs, hs, buf.packed)
                 packedR = UnsafeRawPointer(buf.packed)
             }
-            for s in 0..<p.sequenceLength {
-                if sequenceLengths == nil {
-                    // Every entry is at the same time step: its projections are rows rowStride
-                    // apart, and Hₜ₋₁·Rᵀ accumulates onto them (a zero initial state adds nothing).
-                    let t = reverse ? p.sequenceLength - 1 - s : s
-                    let rowStride = p.batchFirst ? p.sequenceLength : 1
-                    let g = buf.projection + p.inputRow(t, 0) * gh, ldg = rowStride * gh
-                    if s > 0 || initialH != nil {
-                        dlk_sgemm_packed(0, p.batch, gh, hs, 1, buf.h, hs, packedR, 1, g, ldg, threads)
-                    }
-                    dlk_lstm_cell(isa, p.batch, hs, g, ldg, nil, 0, buf.c, hs, buf.h, hs)
-                    for b in 0..<p.batch {
-                        record(p, d, s, b, gates: g + b * ldg, saved: saved, y: y, t: t, buf: buf)
-                    }
-                } else {
+            if sequenceLengths == nil {
+                // Batch entries are independent: with several threads each runs the whole
+                // sequence for its own rows (no synchronisation per step), when there is enough
+                // work to pay for waking a helper.
+                let work = p.sequenceLength * p.batch * gh * hs
+                let chunks = work >= 1 << 18 ? min(Int(threads), p.batch) : min(1, p.batch)
+                Parallel.run(threads: Int(threads), tasks: chunks) { task in
+                    steps(p, d, rows: task * p.batch / chunks..<(task + 1) * p.batch / chunks, packedR: packedR,
+                          zeroState: initialH == nil, buf: buf, saved: saved, y: y, isa: isa,
+                          threads: chunks > 1 ? 1 : threads)
+                }
+            } else {
+                for s in 0..<p.sequenceLength {
                     dlk_sgemm_packed(0, p.batch, gh, hs, 1, buf.h, hs, packedR, 0, buf.recurrent, gh, threads)
                     for b in 0..<p.batch {
                         guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
@@ -77,6 +75,29 @@ public enum LSTM {
             }
             Recurrent.storeState(p, d, buf.h, into: outputH)
             Recurrent.storeState(p, d, buf.c, into: outputC)
+        }
+    }
+
+    /// Every step of direction d for the batch entries `rows`, all at the same time step: their
+    /// projections are rows `rowStride` apart, and Hₜ₋₁·Rᵀ accumulates onto them in place (a
+    /// zero initial state adds nothing at the first step).
+    static func steps(_ p: RecurrentParams, _ d: Int, rows: Range<Int>, packedR: UnsafeRawPointer, zeroState: Bool,
+                      buf: Recurrent.Buffers, saved: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>?,
+                      isa: Int32, threads: Int32) {
+        guard !rows.isEmpty else { return }
+        let hs = p.hiddenSize, gh = gates * hs, reverse = Recurrent.isReverse(p, d)
+        let ldg = (p.batchFirst ? p.sequenceLength : 1) * gh
+        let h = buf.h + rows.lowerBound * hs, c = buf.c + rows.lowerBound * hs
+        for s in 0..<p.sequenceLength {
+            let t = reverse ? p.sequenceLength - 1 - s : s
+            let g = buf.projection + p.inputRow(t, rows.lowerBound) * gh
+            if s > 0 || !zeroState {
+                dlk_sgemm_packed(0, rows.count, gh, hs, 1, h, hs, packedR, 1, g, ldg, threads)
+            }
+            dlk_lstm_cell(isa, rows.count, hs, g, ldg, nil, 0, c, hs, h, hs)
+            for b in rows {
+                record(p, d, s, b, gates: g + (b - rows.lowerBound) * ldg, saved: saved, y: y, t: t, buf: buf)
+            }
         }
     }
 
