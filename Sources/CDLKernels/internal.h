@@ -74,6 +74,11 @@ typedef struct {
     /* ukr_rows (1 ≤ rows ≤ mr) on A read in place: A[r][p] = a[r·lda + p]. */
     void (*ukr_direct)(int rows, size_t kc, const float *a, size_t lda, const float *pb, size_t ldpb,
                        float *c, size_t ldc, float alpha, float beta, const float *bias, int act);
+    /* ukr_direct on the first w columns of the panel only (for tiles at most w wide). */
+    void (*ukr_direct_narrow)(int rows, size_t kc, const float *a, size_t lda, const float *pb,
+                              size_t ldpb, float *c, size_t ldc, float alpha, float beta,
+                              const float *bias, int act);
+    int w;
 } dlk_sgemm_kernels;
 #ifdef DLK_X86
 void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,

@@ -129,8 +129,16 @@ static void tile(const sg_ctx *x, size_t kc, const float *pa, int direct, const 
         else x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         return;
     }
+    /* A narrow tile (an output layer of 10 classes) computes one vector of columns, not nr. */
+    int narrow = direct && cols <= (size_t)x->K->w && x->K->w < nr;
+    if (narrow && cols == (size_t)x->K->w) {
+        x->K->ukr_direct_narrow((int)rows, kc, pa, x->lda, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        return;
+    }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (direct)
+    if (narrow)
+        x->K->ukr_direct_narrow((int)rows, kc, pa, x->lda, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
+    else if (direct)
         x->K->ukr_direct((int)rows, kc, pa, x->lda, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
     else if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);

@@ -20,22 +20,23 @@ NAME(epilogue)(V v, const float *bias, int act) {
     return v;
 }
 
-/* The first `rows` rows of an MR-row tile (rows is a constant after inlining). A[r][p] is
- * pa[r·rsa + p·psa]: a packed panel (rsa = 1, psa = MR) or A read in place (rsa = lda, psa = 1). */
+/* The first `rows` rows and nv·W columns of an MR×NR tile (rows and nv are constants after
+ * inlining). A[r][p] is pa[r·rsa + p·psa]: a packed panel (rsa = 1, psa = MR) or A read in
+ * place (rsa = lda, psa = 1). */
 T static inline __attribute__((always_inline)) void
-NAME(body)(const int rows, size_t kc, const float *restrict pa, size_t rsa, size_t psa,
+NAME(body)(const int rows, const int nv, size_t kc, const float *restrict pa, size_t rsa, size_t psa,
            const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc, float alpha,
            float beta, const float *bias, int act) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
-        DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
+        DLK_UNROLL for (int v = 0; v < nv; v++) acc[r][v] = VZERO();
     for (size_t p = 0; p < kc; p++) {
         V b[NV];
-        DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
+        DLK_UNROLL for (int v = 0; v < nv; v++) b[v] = VLOAD(pb + v * W);
         DLK_UNROLL for (int r = 0; r < MR; r++) {
             if (r < rows) {
                 V a = VSET1(pa[r * rsa]);
-                DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+                DLK_UNROLL for (int v = 0; v < nv; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
             }
         }
         pa += psa;
@@ -45,17 +46,17 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, size_t rsa, size
     if (beta == 0.0f && !bias && act == DLK_ACT_NONE) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
             if (r < rows)
-                DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+                DLK_UNROLL for (int v = 0; v < nv; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
     } else if (beta == 0.0f) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
             if (r < rows)
-                DLK_UNROLL for (int v = 0; v < NV; v++)
+                DLK_UNROLL for (int v = 0; v < nv; v++)
                     VSTORE(c + r * ldc + v * W,
                            NAME(epilogue)(VMUL(va, acc[r][v]), bias ? bias + v * W : NULL, act));
     } else {
         V vb = VSET1(beta);
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            if (r < rows) DLK_UNROLL for (int v = 0; v < NV; v++) {
+            if (r < rows) DLK_UNROLL for (int v = 0; v < nv; v++) {
                 float *cp = c + r * ldc + v * W;
                 VSTORE(cp, NAME(epilogue)(VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])),
                                           bias ? bias + v * W : NULL, act));
@@ -66,14 +67,15 @@ NAME(body)(const int rows, size_t kc, const float *restrict pa, size_t rsa, size
 T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
                         size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
                         const float *bias, int act) {
-    NAME(body)(MR, kc, pa, 1, MR, pb, ldpb, c, ldc, alpha, beta, bias, act);
+    NAME(body)(MR, NV, kc, pa, 1, MR, pb, ldpb, c, ldc, alpha, beta, bias, act);
 }
 
 /* A partial panel (rows < MR) without computing the padding rows. */
 T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
                              const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
                              float alpha, float beta, const float *bias, int act) {
-#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+#define ROWS_CASE(R) case R: NAME(body)(R, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+#define NVC NV
 #define RSA 1
 #define PSA MR
     switch (rows) {
@@ -110,7 +112,7 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     }
 }
 #undef RSA
@@ -156,11 +158,60 @@ T static void NAME(ukr_direct)(int rows, size_t kc, const float *restrict pa, si
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    }
+#undef RSA
+#undef PSA
+}
+
+/* ukr_direct on the first W columns only (tiles at most W wide: a 10-class output layer). */
+T static void NAME(ukr_direct_narrow)(int rows, size_t kc, const float *restrict pa, size_t lda,
+                               const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
+                               float alpha, float beta, const float *bias, int act) {
+#define RSA lda
+#define PSA 1
+#undef NVC
+#define NVC 1
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     }
 #undef RSA
 #undef PSA
 #undef ROWS_CASE
+#undef NVC
 }
 
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][0..n) + beta·y: rows of B streamed in order, four at a
@@ -283,7 +334,8 @@ T static void NAME(epilogue_row)(size_t n, float *restrict c, const float *restr
 #endif
 const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
                                            NAME(gemv_t), NAME(gemv_p), PACK_BT,
-                                           NAME(epilogue_row), NAME(ukr_direct)};
+                                           NAME(epilogue_row), NAME(ukr_direct),
+                                           NAME(ukr_direct_narrow), W};
 #undef PACK_BT
 
 #undef NV

@@ -8,11 +8,12 @@ func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
     (0..<count).map { _ in Float.random(in: -1..<1, using: &rng) }
 }
 
-/// (m, n, k): awkward sizes around every tile edge, batch 1 (GEMV), a long k, a wide n.
+/// (m, n, k): awkward sizes around every tile edge, batch 1 (GEMV), a long k, a wide n, narrow last tiles.
 let gemmShapes: [(Int, Int, Int)] = [
     (1, 1, 1), (1, 3, 7), (3, 7, 17), (7, 17, 3), (17, 63, 65), (63, 65, 127), (65, 127, 63),
     (127, 17, 1000), (1, 1000, 65), (1, 65, 1000), (1000, 7, 17), (13, 33, 300), (2, 1, 9),
     (3, 4500, 5),   // more columns than one NC block (4096)
+    (9, 48, 33), (13, 40, 20),   // a last tile exactly one vector wide (AVX-512 / AVX2): the narrow kernel
 ]
 
 /// One fp32 product checked against `GemmReference` with the rounding bound of a reordered
