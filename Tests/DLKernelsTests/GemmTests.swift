@@ -14,6 +14,7 @@ let gemmShapes: [(Int, Int, Int)] = [
     (127, 17, 1000), (1, 1000, 65), (1, 65, 1000), (1000, 7, 17), (13, 33, 300), (2, 1, 9),
     (3, 4500, 5),   // more columns than one NC block (4096)
     (9, 48, 33), (13, 40, 20),   // a last tile exactly one vector wide (AVX-512 / AVX2): the narrow kernel
+    (5, 40, 1500),  // more than one k block of prepacked B (1024)
 ]
 
 /// One fp32 product checked against `GemmReference` with the rounding bound of a reordered
