@@ -11,7 +11,6 @@ enum { KC = 256, PACKED_KC = 1024, MC_TARGET = 384, NC_TARGET = 4096 };
 #define DIRECT_B(rows) ((rows) <= 128)
 #endif
 
-
 #define PACKED_MAGIC 0x46504B44u /* "DKPF" */
 typedef struct {
     uint32_t magic;
@@ -194,8 +193,9 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
      * float at a time, so a packed panel saves nothing): packing it cost as much as the
      * product for few rows of A or few columns of B (64×64×128: 16 -> 6 us). */
     int direct_a = !x->ta && x->K;
-    size_t pa_floats = direct_a ? 0 : mcb * KC;
-    size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * KC;
+    size_t pa_floats = direct_a ? 0 : mcb * kcb;
+    size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * kcb;
+    /* + 16: never ask for 0 bytes (no buffer at all would mean the slow unpacked path) */
     float *pa = dlk_scratch(0, (pa_floats + pb_floats + 16) * sizeof(float));
     if (!pa) {   /* out of memory for packing: still the right answer, slowly */
         unpacked(x, i0, i1, j0, j1);
