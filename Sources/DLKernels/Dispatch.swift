@@ -66,12 +66,17 @@ public enum Dispatch {
 
 extension Dispatch {
     /// Runs `body(task)` for every task in 0..<tasks on up to `threads` threads, the calling
-    /// thread included; returns when all are done. `threads` = 1 runs everything on the calling
-    /// thread. The kernels' own pool (see `dlk_parallel_for`): tasks are dealt in one
-    /// contiguous range per thread, and a thread that is done takes over others' tasks.
+    /// thread included; returns when all are done. `threads` = 1 (or one task) runs everything
+    /// on the calling thread without touching the pool. The kernels' own pool (see
+    /// `dlk_parallel_for`): tasks are claimed one at a time, the caller claiming too, so a
+    /// call never waits for a helper to wake up, only for tasks a helper has started.
     /// `body` runs concurrently with itself: each task must touch its own data.
     public static func parallelFor(threads: Int, tasks: Int, _ body: (Int) -> Void) {
         guard tasks > 0 else { return }
+        if threads <= 1 || tasks == 1 {
+            for t in 0..<tasks { body(t) }
+            return
+        }
         withoutActuallyEscaping(body) { escapable in
             var closure = escapable
             withUnsafeMutablePointer(to: &closure) { pointer in
@@ -80,5 +85,20 @@ extension Dispatch {
                 }, pointer)
             }
         }
+    }
+
+    /// The one split rule: how many of `threads` threads are worth using for work of `macs`
+    /// fp32 multiply-adds (an int8 one counts as a quarter) streaming `bytes` of memory. Each
+    /// thread must get a share worth more than handing it over costs (about 8 µs of one core),
+    /// so small work gets 1: the calling thread alone.
+    public static func threads(_ threads: Int, macs: Double, bytes: Double = 0) -> Int {
+        Int(dlk_split_threads(Int32(clamping: threads), macs, bytes))
+    }
+
+    /// How many pieces to cut that work into for `threads` threads (from `threads(_:macs:bytes:)`):
+    /// a few per thread so that a helper that starts late still finds some, none smaller than
+    /// the minimum share, at least `threads`, at most `limit`.
+    public static func units(threads: Int, macs: Double, bytes: Double = 0, limit: Int) -> Int {
+        Int(dlk_split_units(Int32(clamping: threads), macs, bytes, limit > 0 ? limit : 1))
     }
 }

@@ -1,6 +1,8 @@
 import Testing
 import CDLKernels
+import DLCore
 @testable import DLKernels
+import _TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,4 +62,122 @@ import Glibc
             #expect(counts.allSatisfy { $0 == 1 }, "threads \(threads)")
         }
     }
+
+    @Test func manyCallsInARowWithChangingThreadCountsRunEveryTaskOnce() {
+        // Back to back (helpers still polling), after a pause (helpers asleep), and more tasks
+        // than the pool's claim word holds (65535: tasks then go in contiguous runs).
+        var seed = SeededGenerator(seed: 7)
+        for call in 0..<300 {
+            let threads = Int.random(in: 1...4, using: &seed)
+            let tasks = call == 100 ? 70_000 : Int.random(in: 1...40, using: &seed)
+            if call % 50 == 0 { usleep(20_000) }
+            var counts = [UInt8](repeating: 0, count: tasks)
+            counts.withUnsafeMutableBufferPointer { buf in
+                let base = buf.baseAddress!
+                Dispatch.parallelFor(threads: threads, tasks: tasks) { base[$0] &+= 1 }
+            }
+            #expect(counts.allSatisfy { $0 == 1 }, "call \(call): threads \(threads) tasks \(tasks)")
+        }
+    }
+
+    // MARK: - The split rule
+
+    @Test func smallWorkStaysOnTheCallingThread() {
+        #expect(Dispatch.threads(1, macs: 1e12, bytes: 1e9) == 1)
+        #expect(Dispatch.threads(0, macs: 1e12) == 1)
+        #expect(Dispatch.threads(2, macs: 64 * 64 * 128) == 1)        // the digits MLP's first layer at batch 64
+        #expect(Dispatch.threads(2, macs: 1 * 128 * 64, bytes: 4 * 128 * 64) == 1)
+        #expect(Dispatch.threads(2, macs: .nan) == 1)
+        #expect(Dispatch.threads(2, macs: 512 * 512 * 512) == 2)
+        #expect(Dispatch.threads(2, macs: 1024 * 1024, bytes: 4 * 1024 * 1024) == 2)   // a GEMV streams its weights
+        #expect(Dispatch.threads(64, macs: 512 * 512 * 512) == 64)
+        // Each thread gets at least a minimum share: more work never means fewer threads.
+        var last = 1
+        for exponent in 10...30 {
+            let t = Dispatch.threads(8, macs: Double(1 << exponent))
+            #expect(t >= last && t <= 8)
+            last = t
+        }
+        #expect(last == 8)
+    }
+
+    @Test func unitsAreAFewPerThreadWithinTheLimit() {
+        #expect(Dispatch.units(threads: 1, macs: 1e12, limit: 100) == 1)
+        let big = Dispatch.units(threads: 2, macs: 1e12, limit: 100)
+        #expect(big > 2 && big <= 100)
+        #expect(Dispatch.units(threads: 2, macs: 1e12, limit: 3) == 3)
+        #expect(Dispatch.units(threads: 2, macs: 1e12, limit: 0) == 1)
+        // Just enough work for two threads: one unit each, not smaller ones.
+        let two = Dispatch.units(threads: 2, macs: 2 * 600_000, limit: 100)
+        #expect(two == 2)
+    }
+
+    /// (m, n, k) on both sides of the split threshold: batch 1 (GEMV), thin and square products.
+    static let straddling: [(Int, Int, Int)] = [
+        (64, 64, 128), (64, 128, 64), (64, 10, 64), (64, 128, 160), (64, 256, 128), (96, 160, 100),
+        (1, 128, 64), (1, 512, 784), (1, 1024, 1024), (1, 300, 257), (3, 777, 301), (200, 70, 90),
+        (257, 33, 129), (130, 300, 65), (512, 40, 70),
+    ]
+
+    @Test func straddlingShapesIncludeBothSidesOfTheThreshold() {
+        let split = Self.straddling.map { m, n, k in
+            Dispatch.threads(2, macs: Double(m * n * k), bytes: Double(4 * (m * k + k * n + m * n)))
+        }
+        #expect(split.contains(1) && split.contains(2))
+    }
+
+    @Test("fp32 GEMM gives the same bits on 1 and 2 threads, below and above the split threshold",
+          arguments: [false, true])
+    func sgemmSameOnOneAndTwoThreads(packed: Bool) {
+        var rng = SeededGenerator(seed: 41)
+        for (m, n, k) in Self.straddling {
+            for (transA, transB) in [(false, false), (true, false), (false, true)] {
+                let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), bias = randomFloats(n, &rng)
+                let packedB = b.withUnsafeBufferPointer {
+                    Gemm.PackedMatrix(transposed: transB, k: k, n: n, b: $0.baseAddress!, ldb: transB ? k : n)
+                }
+                var results: [[Float]] = []
+                for threads in [1, 2, 1, 2] {
+                    var c = [Float](repeating: .nan, count: m * n)
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                if packed {
+                                    packedB.multiply(transA: transA, m: m, a: pa.baseAddress!, lda: transA ? m : k,
+                                                     c: pc.baseAddress!, ldc: n, bias: bias, activation: .relu,
+                                                     threads: threads)
+                                } else {
+                                    Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                                               a: pa.baseAddress!, lda: transA ? m : k, b: pb.baseAddress!,
+                                               ldb: transB ? k : n, beta: 0, c: pc.baseAddress!, ldc: n,
+                                               bias: bias, activation: .relu, threads: threads)
+                                }
+                            }
+                        }
+                    }
+                    results.append(c)
+                }
+                let same = results.allSatisfy { $0.map(\.bitPattern) == results[0].map(\.bitPattern) }
+                #expect(same, "\(m)×\(n)×\(k) transA \(transA) transB \(transB) packed \(packed)")
+                // and right: against the reference, as the GEMM tests check it
+                var expected = [Float](repeating: 0, count: m * n)
+                GemmReference.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a,
+                                    lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: 0, c: &expected, ldc: n)
+                for i in 0..<m { for j in 0..<n { expected[i * n + j] = max(0, expected[i * n + j] + bias[j]) } }
+                #expect(allClose(results[1], expected, rtol: 1e-4, atol: 1e-4), "\(m)×\(n)×\(k)")
+            }
+        }
+    }
+
+    @Test func int8GemmIsExactOnOneAndTwoThreadsAcrossTheThreshold() {
+        var seed: UInt64 = 500
+        for (m, n, k) in Self.straddling + [(64, 512, 784), (1, 1024, 1024), (128, 256, 512)] {
+            for threads in [1, 2] {
+                #expect(checkInt8(m: m, n: n, k: k, transposed: true, threads: threads, seed: seed),
+                        "\(m)×\(n)×\(k) threads \(threads)")
+            }
+            seed += 1
+        }
+    }
 }
+

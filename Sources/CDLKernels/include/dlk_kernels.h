@@ -46,13 +46,25 @@ const char *dlk_isa_name(dlk_isa isa);
 
 /* ---- Threads ------------------------------------------------------------------------------ */
 
-/* Runs fn(ctx, t) for t in 0..<tasks on up to `threads` threads (the caller is one of them).
- * threads <= 1 runs everything on the calling thread and never starts a helper. Tasks are
- * dealt in contiguous ranges, one per thread, and idle threads take over others' tasks.
- * After a call, helpers poll for new work for at most DLPK_THREAD_POLL_US microseconds
- * (default 100; 0 = never) and then sleep on a condition variable. Safe to call from several
- * threads at once (one caller gets the pool, the others plain threads for that call). */
+/* Runs fn(ctx, t) for t in 0..<tasks on up to `threads` threads (the caller is one of them)
+ * and returns when all are done. threads <= 1 runs everything on the calling thread and never
+ * starts a helper. Tasks are claimed one at a time (tasks > 65535: in 65535 contiguous runs),
+ * the caller claiming too, so the call never waits for a helper to arrive, only for tasks a
+ * helper has started. Helpers are started once and kept; after a call they look for the next
+ * one for at most DLPK_THREAD_POLL_US microseconds (default 50; 0 = never), yielding the CPU
+ * as they do, and then sleep. Safe to call from several threads at once: one caller gets the
+ * pool, the others run their call on their own thread. Split work with dlk_split_threads. */
 void dlk_parallel_for(int threads, int tasks, void (*fn)(void *ctx, int task), void *ctx);
+
+/* The one split rule. The threads (at most `threads`) worth using for work of `macs` fp32
+ * multiply-adds (count an int8 one as a quarter) that streams `bytes` of memory: each must get
+ * a share worth more than handing it over costs (about 8 µs on one core), so small work
+ * stays on the calling thread (1). */
+int dlk_split_threads(int threads, double macs, double bytes);
+/* Units to cut that work into for `threads` threads (from dlk_split_threads): a few per thread,
+ * so that a helper that starts late still finds some, none below the minimum share, at least
+ * `threads`, at most `max_units`. */
+int dlk_split_units(int threads, double macs, double bytes, size_t max_units);
 
 /* ---- fp32 GEMM ---------------------------------------------------------------------------- */
 

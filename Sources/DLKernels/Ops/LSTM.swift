@@ -54,8 +54,8 @@ public enum LSTM {
                 // Batch entries are independent: with several threads each runs the whole
                 // sequence for its own rows (no synchronisation per step), when there is enough
                 // work to pay for waking a helper.
-                let work = p.sequenceLength * p.batch * gh * hs
-                let chunks = work >= 1 << 18 ? min(Int(threads), p.batch) : min(1, p.batch)
+                let work = Double(p.sequenceLength * p.batch * gh * hs)
+                let chunks = min(Dispatch.threads(Int(threads), macs: work), p.batch)
                 Parallel.run(threads: Int(threads), tasks: chunks) { task in
                     steps(p, d, rows: task * p.batch / chunks..<(task + 1) * p.batch / chunks, packedR: packedR,
                           zeroState: initialH == nil, buf: buf, saved: saved, y: y, isa: isa,

@@ -1,21 +1,10 @@
-import CDLKernels
-
-/// Splits an op's work over the GEMM helper's sleeping thread pool (`dlk_parallel_for`).
+/// How ops split their work over the kernels' thread pool (see `Dispatch.parallelFor` and
+/// `Dispatch.threads(_:macs:bytes:)`, the one split rule).
 enum Parallel {
     /// Runs `body(task)` for every task in 0..<tasks on up to `threads` threads (the caller's
     /// among them); 1 thread runs them in order here. Tasks must write disjoint memory.
+    /// Size `threads` with `Dispatch.threads(_:macs:bytes:)` so that small work stays here.
     static func run(threads: Int, tasks: Int, _ body: (Int) -> Void) {
-        if threads <= 1 || tasks <= 1 {
-            for t in 0..<tasks { body(t) }
-            return
-        }
-        withoutActuallyEscaping(body) { task in
-            var context = task
-            withUnsafeMutablePointer(to: &context) { ctx in
-                dlk_parallel_for(Int32(clamping: threads), Int32(clamping: tasks), { raw, t in
-                    raw!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(t))
-                }, ctx)
-            }
-        }
+        Dispatch.parallelFor(threads: threads, tasks: tasks, body)
     }
 }
