@@ -373,11 +373,9 @@ void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *pac
     dlk_parallel_for((int)tasks, (int)((j.items + j.chunk - 1) / j.chunk), f32_task, &j);
 }
 
-size_t dlk_dconv_s8_scratch_size(const dlk_dconv_geometry *g, int threads) {
-    size_t images = threads > 1 ? (size_t)threads : 1;
-    if (images > g->batch) images = g->batch ? g->batch : 1;
+size_t dlk_dconv_s8_scratch_size(const dlk_dconv_geometry *g, size_t images) {
     size_t x4 = ((g->in_c + 3) / 4 * g->ih * g->iw * 4 + 63) / 64 * 64;
-    return images * x4;
+    return (images ? images : 1) * x4;
 }
 
 static void s8_task(void *v, int t) {
@@ -399,7 +397,7 @@ static void s8_task(void *v, int t) {
 void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_point,
                   const int8_t *packed, const int32_t *offset, const float *multiplier,
                   int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *y, void *scratch,
-                  int threads) {
+                  size_t scratch_images, int threads) {
     if (g->batch == 0 || g->out_c == 0 || g->oh == 0 || g->iw == 0) return;
     dlk_isa isa = dlk_isa_active();
     dconv_job j;
@@ -426,8 +424,8 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
     j.tiles = (j.c.G + j.tile - 1) / j.tile;
     threads = dlk_threads_for(threads, (double)g->batch * j.c.G * g->out_c * j.c.k * 4);
     if (threads < 1) threads = 1;
-    size_t images = dlk_dconv_s8_scratch_size(g, threads) / j.x4_bytes;
-    if (threads == 1 || g->batch >= (size_t)threads) {
+    size_t images = scratch_images ? scratch_images : 1;
+    if (threads == 1 || (g->batch >= (size_t)threads && images >= (size_t)threads)) {
         /* whole images per task, each task its own regrouped block */
         j.per_image = 1;
         j.items = g->batch;

@@ -71,11 +71,12 @@ extension KernelLevelTests {
                 let direct = Conv2DDirect(s.p, int8Weights: s.w)
                 let offsets = direct.int8Offsets(bias: s.b, inputZeroPoint: zeroPoint)
                 let expected = Conv2DInt8Tests.reference(s)
-                for threads in [1, 2, 3] {
+                // one image of scratch (threads split each image), or one per thread
+                for (threads, images) in [(1, 1), (2, 1), (2, 2), (3, 3)] {
                     var y = [Int8](repeating: 0, count: s.p.outputCount)
-                    withScratch(direct.int8ScratchByteCount(batch: s.p.batch, threads: threads)) { scratch in
+                    withScratch(direct.int8ScratchByteCount(images: images)) { scratch in
                         direct.forward(batch: s.p.batch, s.q, input: s.x, offsets: offsets, multipliers: s.mult,
-                                       output: &y, scratch: scratch, threads: threads)
+                                       output: &y, scratch: scratch, scratchImages: images, threads: threads)
                     }
                     #expect(y == expected, "\(c.testDescription) zx \(zeroPoint) at \(isa), \(threads) threads")
                 }

@@ -47,16 +47,17 @@ void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *pac
 size_t dlk_dconv_s8_packed_size(size_t out_c, size_t in_c, size_t taps);
 void dlk_dconv_s8_pack(size_t out_c, size_t in_c, size_t taps, const int8_t *w, int8_t *packed,
                        int32_t *colsum);
-/* Scratch bytes of dlk_dconv_s8 (the input regrouped 4 channels per 32-bit lane). */
-size_t dlk_dconv_s8_scratch_size(const dlk_dconv_geometry *g, int threads);
+/* Scratch bytes of dlk_dconv_s8 holding `images` images regrouped 4 channels per 32-bit lane
+ * (1 is enough; with as many as threads, a batch runs one image per thread). */
+size_t dlk_dconv_s8_scratch_size(const dlk_dconv_geometry *g, size_t images);
 /* y = clamp(round_half_even(float(Σ (x − x_zero_point)·w + bias) · multiplier[oc]),
  * qmin − zp, qmax − zp) + zp, bit-exact with the reference. `offset[oc]` must be
  * bias[oc] − (128 + x_zero_point)·colsum[oc] in wrapping int32 arithmetic. scratch of
- * dlk_dconv_s8_scratch_size(g, threads) bytes, 64-byte aligned. */
+ * dlk_dconv_s8_scratch_size(g, scratch_images) bytes, 64-byte aligned. */
 void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_point,
                   const int8_t *packed, const int32_t *offset, const float *multiplier,
                   int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *y, void *scratch,
-                  int threads);
+                  size_t scratch_images, int threads);
 
 #ifdef __cplusplus
 }

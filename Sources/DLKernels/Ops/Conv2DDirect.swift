@@ -83,9 +83,10 @@ public final class Conv2DDirect: @unchecked Sendable {
         }
     }
 
-    /// Scratch bytes of the int8 `forward`.
-    public func int8ScratchByteCount(batch: Int, threads: Int = 1) -> Int {
-        withGeometry(batch: batch) { g in dlk_dconv_s8_scratch_size(g, Int32(clamping: threads)) }
+    /// Scratch bytes of the int8 `forward` for `images` regrouped input images (1 suffices;
+    /// as many as threads let a batch run one image per thread).
+    public func int8ScratchByteCount(images: Int = 1) -> Int {
+        withGeometry(batch: 1) { g in dlk_dconv_s8_scratch_size(g, max(1, images)) }
     }
 
     /// The per-channel constant of the int8 kernel: bias − (128 + inputZeroPoint)·Σw, wrapping
@@ -99,10 +100,12 @@ public final class Conv2DDirect: @unchecked Sendable {
     /// `Conv2DInt8.reference`; `offsets` from `int8Offsets`.
     public func forward(batch: Int, _ q: Conv2DInt8Quantization, input x: UnsafePointer<Int8>,
                         offsets: UnsafePointer<Int32>, multipliers: UnsafePointer<Float>,
-                        output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+                        output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer, scratchImages: Int = 1,
+                        threads: Int = 1) {
         withGeometry(batch: batch) { g in
             dlk_dconv_s8(g, x, q.inputZeroPoint, packed.assumingMemoryBound(to: Int8.self), offsets, multipliers,
-                         q.outputZeroPoint, Int32(q.outputMin), Int32(q.outputMax), y, scratch, Int32(clamping: threads))
+                         q.outputZeroPoint, Int32(q.outputMin), Int32(q.outputMax), y, scratch, max(1, scratchImages),
+                         Int32(clamping: threads))
         }
     }
 }
