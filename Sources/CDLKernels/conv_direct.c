@@ -74,13 +74,15 @@ void dlk_dconv_tables(size_t ih, size_t iw, size_t oh, size_t kh, size_t kw, siz
 
 size_t dlk_dconv_f32_packed_count(size_t out_c, size_t k) { return (out_c + 7) / 8 * k * 8; }
 
-void dlk_dconv_f32_pack(size_t out_c, size_t k, const float *w, float *packed) {
+void dlk_dconv_f32_pack(size_t out_c, size_t in_c, size_t taps, const float *w, float *packed) {
+    size_t k = in_c * taps;
     for (size_t ob = 0; ob < (out_c + 7) / 8; ob++)
-        for (size_t p = 0; p < k; p++)
-            for (size_t o = 0; o < 8; o++) {
-                size_t oc = ob * 8 + o;
-                packed[(ob * k + p) * 8 + o] = oc < out_c ? w[oc * k + p] : 0.0f;
-            }
+        for (size_t s = 0; s < taps; s++)
+            for (size_t ci = 0; ci < in_c; ci++)
+                for (size_t o = 0; o < 8; o++) {
+                    size_t oc = ob * 8 + o;
+                    packed[(ob * k + s * in_c + ci) * 8 + o] = oc < out_c ? w[(oc * in_c + ci) * taps + s] : 0.0f;
+                }
 }
 
 size_t dlk_dconv_s8_packed_size(size_t out_c, size_t in_c, size_t taps) {
@@ -102,7 +104,7 @@ void dlk_dconv_s8_pack(size_t out_c, size_t in_c, size_t taps, const int8_t *w, 
                     for (size_t i = 0; i < 4; i++) {
                         size_t oc = ob * 8 + o, ci = cg * 4 + i;
                         int8_t v = oc < out_c && ci < in_c ? w[(oc * in_c + ci) * taps + s] : 0;
-                        packed[(((ob * cin4 + cg) * taps + s) * 8 + o) * 4 + i] = v;
+                        packed[(((ob * taps + s) * cin4 + cg) * 8 + o) * 4 + i] = v;
                     }
 }
 
@@ -142,10 +144,10 @@ static void f32_range_portable(const dconv_ctx *c, const float *x, float *y, siz
         const float *wp = c->wf + (oc / 8) * c->k * 8 + oc % 8;
         for (size_t q = q_begin; q < q_end; q++) {
             float acc = c->bias ? c->bias[oc] : 0.0f;
-            for (size_t ci = 0; ci < g->in_c; ci++)
-                for (size_t s = 0; s < g->taps; s++)
+            for (size_t s = 0; s < g->taps; s++)
+                for (size_t ci = 0; ci < g->in_c; ci++)
                     if (mask_bits(c, q, s) & 1)
-                        acc += wp[(ci * g->taps + s) * 8] * x[ci * c->in_plane + q + (ptrdiff_t)g->offsets[s]];
+                        acc += wp[(s * g->in_c + ci) * 8] * x[ci * c->in_plane + q + (ptrdiff_t)g->offsets[s]];
             y[oc * c->G + q] = activate(acc, c->act);
         }
     }
@@ -166,7 +168,7 @@ static void s8_range_portable(const dconv_ctx *c, const uint8_t *x4, int8_t *y, 
             uint32_t acc = 0;
             for (size_t cg = 0; cg < c->cin4; cg++)
                 for (size_t s = 0; s < g->taps; s++) {
-                    const int8_t *w = c->ws + ((((oc / 8) * c->cin4 + cg) * g->taps + s) * 8 + oc % 8) * 4;
+                    const int8_t *w = c->ws + ((((oc / 8) * g->taps + s) * c->cin4 + cg) * 8 + oc % 8) * 4;
                     const uint8_t *xv = mask_bits(c, q, s) & 1
                         ? x4 + (cg * c->in_plane + q + (ptrdiff_t)g->offsets[s]) * 4 : pad;
                     for (size_t i = 0; i < 4; i++) acc += (uint32_t)((int32_t)xv[i] * (int32_t)w[i]);
@@ -363,10 +365,12 @@ void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *pac
     j.x = x;
     j.y = y;
     j.f32 = f32_kernel(isa);
-    j.tile = tile_pixels(isa);
+    threads = dlk_threads_for(threads, (double)g->batch * j.c.G * g->out_c * j.c.k);
+    /* whole images per item when there are enough of them (the range picks the best tiles),
+     * else single tiles so that the threads share an image */
+    j.tile = threads <= 1 || g->batch >= (size_t)threads ? j.c.G : tile_pixels(isa);
     j.tiles = (j.c.G + j.tile - 1) / j.tile;
     j.items = g->batch * j.tiles;
-    threads = dlk_threads_for(threads, (double)g->batch * j.c.G * g->out_c * j.c.k);
     size_t tasks = (size_t)(threads < 1 ? 1 : threads);
     if (tasks > j.items) tasks = j.items;
     j.chunk = (j.items + tasks - 1) / tasks;

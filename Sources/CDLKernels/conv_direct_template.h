@@ -25,18 +25,20 @@ NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t o
         DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) acc[o][v] = b;
     }
     const float *wp = c->wf + ob * c->k * 8;
-    for (size_t ci = 0; ci < g->in_c; ci++) {
-        const float *xc = x + ci * c->in_plane + q0;
-        for (size_t s = 0; s < taps; s++) {
-            const float *xp = xc + g->offsets[s];
+    /* taps outside, channels inside: a tap's lane masks are set up once for all channels */
+    for (size_t s = 0; s < taps; s++) {
+        MT m[NVMAX];
+        DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) m[v] = MASK(mask_bits(c, q0 + (size_t)v * L, s));
+        const float *xp = x + q0 + g->offsets[s];
+        for (size_t ci = 0; ci < g->in_c; ci++) {
             VF xv[NVMAX];
-            DLK_UNROLL for (int v = 0; v < NVMAX; v++)
-                if (v < NV) xv[v] = LOADF(xp + v * L, MASK(mask_bits(c, q0 + (size_t)v * L, s)));
+            DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) xv[v] = LOADF(xp + v * L, m[v]);
             DLK_UNROLL for (int o = 0; o < 8; o++) {
                 VF w = SETF(wp[o]);
                 DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) acc[o][v] = FMA(w, xv[v], acc[o][v]);
             }
             wp += 8;
+            xp += c->in_plane;
         }
     }
     size_t rows = g->out_c - ob * 8 < 8 ? g->out_c - ob * 8 : 8;
@@ -58,13 +60,13 @@ NAME(s8_tile)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q0, size_
         DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) acc[o][v] = ZEROI();
     const VI pad = SETI(c->pad32);
     const int8_t *wp = c->ws + ob * c->k * 32;
-    for (size_t cg = 0; cg < c->cin4; cg++) {
-        const uint8_t *xc = x4 + (cg * c->in_plane + q0) * 4;
-        for (size_t s = 0; s < taps; s++) {
-            const uint8_t *xp = xc + (ptrdiff_t)g->offsets[s] * 4;
+    for (size_t s = 0; s < taps; s++) {
+        MT m[NVMAX];
+        DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) m[v] = MASK(mask_bits(c, q0 + (size_t)v * L, s));
+        const uint8_t *xp = x4 + ((ptrdiff_t)q0 + g->offsets[s]) * 4;
+        for (size_t cg = 0; cg < c->cin4; cg++) {
             VI xv[NVMAX];
-            DLK_UNROLL for (int v = 0; v < NVMAX; v++)
-                if (v < NV) xv[v] = LOADI(xp + v * L * 4, MASK(mask_bits(c, q0 + (size_t)v * L, s)), pad);
+            DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) xv[v] = LOADI(xp + v * L * 4, m[v], pad);
             DLK_UNROLL for (int o = 0; o < 8; o++) {
                 int32_t w32;
                 memcpy(&w32, wp + o * 4, 4);
@@ -72,6 +74,7 @@ NAME(s8_tile)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q0, size_
                 DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) acc[o][v] = VDOT(acc[o][v], xv[v], w);
             }
             wp += 32;
+            xp += c->in_plane * 4;
         }
     }
     size_t rows = g->out_c - ob * 8 < 8 ? g->out_c - ob * 8 : 8;
@@ -90,8 +93,10 @@ NAME(s8_tile)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q0, size_
  * then one shorter tile. */
 T static void NAME(f32_range)(const dconv_ctx *c, const float *x, float *y, size_t q_begin, size_t q_end) {
     size_t blocks = (c->g->out_c + 7) / 8;
-    for (size_t q0 = q_begin; q0 < q_end; q0 += (size_t)NVMAX * L) {
-        size_t nv = (q_end - q0 + L - 1) / L;
+    for (size_t q0 = q_begin; q0 < q_end;) {
+        size_t left = (q_end - q0 + L - 1) / L;
+        /* 4 vectors left with tiles of 3: two tiles of 2 (a tile of 1 is load-bound) */
+        size_t nv = left > NVMAX ? (NVMAX == 3 && left == 4 ? 2 : NVMAX) : left;
         for (size_t ob = 0; ob < blocks; ob++) {
             if (nv >= NVMAX) NAME(f32_tile)(c, x, y, q0, ob, NVMAX);
 #if NVMAX > 2
@@ -99,13 +104,16 @@ T static void NAME(f32_range)(const dconv_ctx *c, const float *x, float *y, size
 #endif
             else NAME(f32_tile)(c, x, y, q0, ob, 1);
         }
+        q0 += nv * L;
     }
 }
 
 T static void NAME(s8_range)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q_begin, size_t q_end) {
     size_t blocks = (c->g->out_c + 7) / 8;
-    for (size_t q0 = q_begin; q0 < q_end; q0 += (size_t)NVMAX * L) {
-        size_t nv = (q_end - q0 + L - 1) / L;
+    for (size_t q0 = q_begin; q0 < q_end;) {
+        size_t left = (q_end - q0 + L - 1) / L;
+        /* 4 vectors left with tiles of 3: two tiles of 2 (a tile of 1 is load-bound) */
+        size_t nv = left > NVMAX ? (NVMAX == 3 && left == 4 ? 2 : NVMAX) : left;
         for (size_t ob = 0; ob < blocks; ob++) {
             if (nv >= NVMAX) NAME(s8_tile)(c, x4, y, q0, ob, NVMAX);
 #if NVMAX > 2
@@ -113,5 +121,6 @@ T static void NAME(s8_range)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, s
 #endif
             else NAME(s8_tile)(c, x4, y, q0, ob, 1);
         }
+        q0 += nv * L;
     }
 }

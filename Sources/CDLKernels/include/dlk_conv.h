@@ -34,15 +34,16 @@ void dlk_dconv_tables(size_t ih, size_t iw, size_t oh, size_t kh, size_t kw, siz
                       size_t pad_left, size_t dilation_h, size_t dilation_w, int32_t *offsets,
                       uint16_t *masks);
 
-/* fp32 weights W [out_c][in_c·taps] packed as [ceil(out_c/8)][in_c·taps][8] (zero padded). */
+/* fp32 weights W [out_c][in_c][taps] packed as [ceil(out_c/8)][taps][in_c][8] (zero padded);
+ * count for k = in_c·taps. */
 size_t dlk_dconv_f32_packed_count(size_t out_c, size_t k);
-void dlk_dconv_f32_pack(size_t out_c, size_t k, const float *w, float *packed);
+void dlk_dconv_f32_pack(size_t out_c, size_t in_c, size_t taps, const float *w, float *packed);
 /* y = activation(conv(x) + bias); activation 0 none, 1 relu, 2 relu6 (NaN gives 0, as
  * FusedActivation); bias may be NULL. */
 void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *packed,
                    const float *bias, int activation, float *y, int threads);
 
-/* int8 weights W [out_c][in_c][taps] packed as [ceil(out_c/8)][ceil(in_c/4)][taps][8][4]
+/* int8 weights W [out_c][in_c][taps] packed as [ceil(out_c/8)][taps][ceil(in_c/4)][8][4]
  * (4 input channels per 32-bit group, zero padded); colsum[out_c] = Σ W[oc][·][·]. */
 size_t dlk_dconv_s8_packed_size(size_t out_c, size_t in_c, size_t taps);
 void dlk_dconv_s8_pack(size_t out_c, size_t in_c, size_t taps, const int8_t *w, int8_t *packed,

@@ -40,7 +40,8 @@ public final class Conv2DDirect: @unchecked Sendable {
         let k = p.inChannels * p.kernelHeight * p.kernelWidth
         let count = dlk_dconv_f32_packed_count(p.outChannels, k)
         self.init(p, packedBytes: count * 4, weightSums: [])
-        dlk_dconv_f32_pack(p.outChannels, k, w, packed.assumingMemoryBound(to: Float.self))
+        dlk_dconv_f32_pack(p.outChannels, p.inChannels, p.kernelHeight * p.kernelWidth, w,
+                           packed.assumingMemoryBound(to: Float.self))
     }
 
     /// int8 weights W [outChannels, inChannels, kH, kW]. `p` must satisfy `supports`.
