@@ -15,7 +15,7 @@
 
 /* Tile (channel block ob, pixels [q0, q0 + NV·L)) of one image, fp32. */
 T static inline __attribute__((always_inline)) void
-NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t ob, const int NV) {
+NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t ob, const int NV, const int ACT) {
     const dlk_dconv_geometry *g = c->g;
     const size_t taps = g->taps;
     VF acc[8][NVMAX];
@@ -41,12 +41,14 @@ NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t o
             xp += c->in_plane;
         }
     }
-    size_t rows = g->out_c - ob * 8 < 8 ? g->out_c - ob * 8 : 8;
+    const size_t rows = g->out_c - ob * 8 < 8 ? g->out_c - ob * 8 : 8, G = c->G;
+    MT vm[NVMAX];
+    DLK_UNROLL for (int v = 0; v < NVMAX; v++) if (v < NV) vm[v] = MASK(valid_bits(c, q0 + (size_t)v * L));
+    float *yo = y + ob * 8 * G + q0;
     DLK_UNROLL for (int o = 0; o < 8; o++) {
-        if ((size_t)o >= rows) break;
-        float *yo = y + (ob * 8 + (size_t)o) * c->G + q0;
-        DLK_UNROLL for (int v = 0; v < NVMAX; v++)
-            if (v < NV) STOREF(yo + v * L, ACTF(acc[o][v], c->act), MASK(valid_bits(c, q0 + (size_t)v * L)));
+        if ((size_t)o < rows)
+            DLK_UNROLL for (int v = 0; v < NVMAX; v++)
+                if (v < NV) STOREF(yo + (size_t)o * G + v * L, ACTF(acc[o][v], ACT), vm[v]);
     }
 }
 
@@ -91,20 +93,30 @@ NAME(s8_tile)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q0, size_
 
 /* Pixels [q_begin, q_end) of one image, every channel block; whole tiles of NVMAX vectors
  * then one shorter tile. */
-T static void NAME(f32_range)(const dconv_ctx *c, const float *x, float *y, size_t q_begin, size_t q_end) {
+T static inline __attribute__((always_inline)) void
+NAME(f32_range_act)(const dconv_ctx *c, const float *x, float *y, size_t q_begin, size_t q_end, const int ACT) {
     size_t blocks = (c->g->out_c + 7) / 8;
     for (size_t q0 = q_begin; q0 < q_end;) {
         size_t left = (q_end - q0 + L - 1) / L;
         /* 4 vectors left with tiles of 3: two tiles of 2 (a tile of 1 is load-bound) */
         size_t nv = left > NVMAX ? (NVMAX == 3 && left == 4 ? 2 : NVMAX) : left;
         for (size_t ob = 0; ob < blocks; ob++) {
-            if (nv >= NVMAX) NAME(f32_tile)(c, x, y, q0, ob, NVMAX);
+            if (nv >= NVMAX) NAME(f32_tile)(c, x, y, q0, ob, NVMAX, ACT);
 #if NVMAX > 2
-            else if (nv == 2) NAME(f32_tile)(c, x, y, q0, ob, 2);
+            else if (nv == 2) NAME(f32_tile)(c, x, y, q0, ob, 2, ACT);
 #endif
-            else NAME(f32_tile)(c, x, y, q0, ob, 1);
+            else NAME(f32_tile)(c, x, y, q0, ob, 1, ACT);
         }
         q0 += nv * L;
+    }
+}
+
+/* The activation as a constant in each instantiation (no test per store). */
+T static void NAME(f32_range)(const dconv_ctx *c, const float *x, float *y, size_t q_begin, size_t q_end) {
+    switch (c->act) {
+    case 1: NAME(f32_range_act)(c, x, y, q_begin, q_end, 1); return;
+    case 2: NAME(f32_range_act)(c, x, y, q_begin, q_end, 2); return;
+    default: NAME(f32_range_act)(c, x, y, q_begin, q_end, 0); return;
     }
 }
 
