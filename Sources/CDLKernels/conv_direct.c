@@ -8,7 +8,6 @@
  * the reference. */
 #include "internal.h"
 #include "dlk_conv.h"
-#include "conv_internal.h"
 #include <string.h>
 
 /* Multiply-then-add stays two roundings in the int8 output stage (as the reference). */
@@ -448,22 +447,4 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
         j.y = y + n * g->out_c * j.c.G;
         dlk_parallel_for((int)tasks, (int)((j.items + j.chunk - 1) / j.chunk), s8_task, &j);
     }
-}
-
-void dlk_dconv_f32_product(size_t in_c, size_t out_c, const float *packed, const float *x, float *y,
-                           size_t ld, size_t n) {
-    size_t blocks = (n + 15) / 16;
-    uint16_t masks[64];
-    int32_t zero = 0;
-    for (size_t b = 0; b < blocks && b < 64; b++) masks[b] = 0xffff;
-    if (blocks > 64) return;   /* callers keep n <= 1024 */
-    dlk_dconv_geometry g = {1, in_c, 1, ld, out_c, 1, 1, &zero, masks};
-    dconv_ctx c;
-    memset(&c, 0, sizeof c);
-    c.g = &g;
-    c.G = ld;
-    c.in_plane = ld;
-    c.k = in_c;
-    c.wf = packed;
-    f32_kernel(dlk_isa_active())(&c, x, y, 0, blocks * 16 < ld ? blocks * 16 : ld);
 }

@@ -60,38 +60,6 @@ extension KernelLevelTests {
         }
     }
 
-    @Test("fp32 Winograd convolution matches the reference at every level", arguments: Dispatch.available)
-    func winogradAllLevels(isa: ISA) throws {
-        try Dispatch.force(isa)
-        defer { Dispatch.reset() }
-        let cases = [
-            ConvCase(n: 64, c: 16, h: 14, w: 14, m: 32, pads: (1, 1, 1, 1), act: .relu),   // the small CNN's second layer
-            ConvCase(n: 7, c: 5, h: 7, w: 9, m: 9, pads: (1, 1, 1, 1), act: .relu6),        // odd sizes, partial blocks
-            ConvCase(n: 3, c: 4, h: 30, w: 127, m: 8, pads: (1, 1, 1, 1)),                  // wide rows, chunks of one row
-            ConvCase(n: 40, c: 8, h: 1, w: 2, m: 12, pads: (1, 1, 1, 1)),                   // tiny planes
-        ]
-        for c in cases {
-            let p = c.params
-            #expect(Conv2DDirect.supportsWinograd(p))
-            var data = TestData(seed: 23)
-            let x = data.floats(p.inputCount), w = data.floats(p.weightCount), b = data.floats(p.outChannels)
-            let direct = Conv2DDirect(p, floatWeights: w)
-            let expected = referenceConv(p, x, w, b)
-            for threads in [1, 2] {
-                var y = [Float](repeating: .nan, count: p.outputCount), viaDirect = y
-                b.withUnsafeBufferPointer { bb in
-                    direct.forward(batch: p.batch, input: x, bias: bb.baseAddress, activation: p.activation,
-                                   output: &y, threads: threads, winograd: true)
-                    direct.forward(batch: p.batch, input: x, bias: bb.baseAddress, activation: p.activation,
-                                   output: &viaDirect, threads: threads, winograd: false)
-                }
-                // Winograd's transforms add a few roundings to the fp32 sums
-                #expect(allClose(y, expected, rtol: 1e-4, atol: 1e-4), "\(c.testDescription) at \(isa), \(threads) threads")
-                #expect(allClose(viaDirect, expected, rtol: 1e-4, atol: 1e-5))
-            }
-        }
-    }
-
     @Test("int8 direct convolution is bit-exact with the reference at every level", arguments: Dispatch.available)
     func directInt8AllLevels(isa: ISA) throws {
         try Dispatch.force(isa)

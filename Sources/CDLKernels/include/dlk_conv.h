@@ -60,16 +60,6 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
                   int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *y, void *scratch,
                   size_t scratch_images, int threads);
 
-/* Winograd F(2×2, 3×3), fp32, for 3×3 stride-1 convolutions with padding 1 on every side
- * (output as large as the input), iw <= 128: 16·dlk_dconv_f32_packed_count(out_c, in_c)
- * floats of weights transformed and packed from W [out_c][in_c][3][3]. Within fp32
- * rounding of the direct result (the transforms add a few roundings). Returns 0, or -1 when
- * it cannot run (too wide, or no scratch memory): then nothing was written. */
-size_t dlk_wconv_f32_packed_count(size_t out_c, size_t in_c);
-int dlk_wconv_f32_pack(size_t out_c, size_t in_c, const float *w, float *packed);   /* -1: out of memory */
-int dlk_wconv_f32(size_t batch, size_t in_c, size_t ih, size_t iw, size_t out_c, const float *x,
-                  const float *packed, const float *bias, int activation, float *y, int threads);
-
 #ifdef __cplusplus
 }
 #endif

@@ -16,11 +16,6 @@ public final class Conv2DDirect: @unchecked Sendable {
     let packed: UnsafeMutableRawPointer
     /// int8: Σ of each output channel's weights (for the zero-point correction).
     public let weightSums: [Int32]
-    /// fp32 3×3 "same" layers: the weights transformed for Winograd F(2×2, 3×3) (nil otherwise).
-    let winograd: UnsafeMutablePointer<Float>?
-    /// Batches of at least this many 2×2 output tiles run on Winograd (fewer: the direct kernel,
-    /// whose per-call overhead is lower).
-    public static let winogradMinimumTiles = 256
 
     /// True when the direct kernel computes this convolution.
     public static func supports(_ p: Conv2DParams) -> Bool {
@@ -29,15 +24,7 @@ public final class Conv2DDirect: @unchecked Sendable {
             && p.inHeight * p.inWidth < Int(Int32.max) / 8
     }
 
-    /// True when `p` can also run on Winograd F(2×2, 3×3): a 3×3 stride-1 layer padded by 1 on
-    /// every side, not too wide, with enough channels for the transforms to pay.
-    public static func supportsWinograd(_ p: Conv2DParams) -> Bool {
-        supports(p) && p.kernelHeight == 3 && p.kernelWidth == 3 && p.dilationH == 1 && p.dilationW == 1
-            && p.padTop == 1 && p.padLeft == 1 && p.padBottom == 1 && p.padRight == 1
-            && p.inWidth <= 128 && p.inChannels >= 4 && p.outChannels >= 8
-    }
-
-    private init(_ p: Conv2DParams, packedBytes: Int, weightSums: [Int32], winograd: UnsafeMutablePointer<Float>? = nil) {
+    private init(_ p: Conv2DParams, packedBytes: Int, weightSums: [Int32]) {
         params = p
         let taps = p.kernelHeight * p.kernelWidth
         offsets = .allocate(capacity: max(taps, 1))
@@ -46,25 +33,13 @@ public final class Conv2DDirect: @unchecked Sendable {
                          p.dilationH, p.dilationW, offsets, masks)
         packed = .allocate(byteCount: max(packedBytes, 64), alignment: 64)
         self.weightSums = weightSums
-        self.winograd = winograd
     }
 
     /// fp32 weights W [outChannels, inChannels, kH, kW]. `p` must satisfy `supports`.
     public convenience init(_ p: Conv2DParams, floatWeights w: UnsafePointer<Float>) {
         let k = p.inChannels * p.kernelHeight * p.kernelWidth
         let count = dlk_dconv_f32_packed_count(p.outChannels, k)
-        var winograd: UnsafeMutablePointer<Float>? = nil
-        if Self.supportsWinograd(p) {
-            let transformed = UnsafeMutableRawPointer.allocate(
-                byteCount: dlk_wconv_f32_packed_count(p.outChannels, p.inChannels) * 4, alignment: 64)
-                .bindMemory(to: Float.self, capacity: dlk_wconv_f32_packed_count(p.outChannels, p.inChannels))
-            if dlk_wconv_f32_pack(p.outChannels, p.inChannels, w, transformed) == 0 {
-                winograd = transformed
-            } else {
-                transformed.deallocate()
-            }
-        }
-        self.init(p, packedBytes: count * 4, weightSums: [], winograd: winograd)
+        self.init(p, packedBytes: count * 4, weightSums: [])
         dlk_dconv_f32_pack(p.outChannels, p.inChannels, p.kernelHeight * p.kernelWidth, w,
                            packed.assumingMemoryBound(to: Float.self))
     }
@@ -85,7 +60,6 @@ public final class Conv2DDirect: @unchecked Sendable {
     }
 
     deinit {
-        winograd?.deallocate()
         offsets.deallocate()
         masks.deallocate()
         packed.deallocate()
@@ -102,17 +76,9 @@ public final class Conv2DDirect: @unchecked Sendable {
     }
 
     /// Y = activation(conv(X, W) + B) for `batch` images (fp32 instance).
-    /// `winograd`: nil picks Winograd for batches of at least `winogradMinimumTiles` tiles (when
-    /// the layer supports it), true uses it whenever supported, false never.
     public func forward(batch: Int, input x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        activation: FusedActivation, output y: UnsafeMutablePointer<Float>, threads: Int = 1,
-                        winograd choice: Bool? = nil) {
+                        activation: FusedActivation, output y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         let kind: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
-        let tiles = batch * ((params.inHeight + 1) / 2) * ((params.inWidth + 1) / 2)
-        if let winograd, choice ?? (tiles >= Self.winogradMinimumTiles) {
-            if dlk_wconv_f32(batch, params.inChannels, params.inHeight, params.inWidth, params.outChannels, x, winograd,
-                             bias, kind, y, Int32(clamping: threads)) == 0 { return }
-        }
         withGeometry(batch: batch) { g in
             dlk_dconv_f32(g, x, packed.assumingMemoryBound(to: Float.self), bias, kind, y, Int32(clamping: threads))
         }
