@@ -38,14 +38,6 @@ static inline uint32_t mask_bits(const dconv_ctx *c, size_t q, size_t s) {
     return (uint32_t)c->g->masks[(q >> 4) * c->g->taps + s] >> (q & 15);
 }
 
-/* Mask bits of pixels q, q + 1, … of one image at tap s, for any q (0 past the plane). */
-static inline uint32_t bits_at(const dconv_ctx *c, size_t q, size_t s) {
-    size_t b = q >> 4, shift = q & 15, taps = c->g->taps;
-    uint32_t bits = (uint32_t)c->g->masks[b * taps + s] >> shift;
-    if (shift && b + 1 < (c->G + 15) / 16) bits |= (uint32_t)c->g->masks[(b + 1) * taps + s] << (16 - shift);
-    return bits;
-}
-
 /* Lanes of the vector at pixel q that exist (the plane ends at G). */
 static inline uint32_t valid_bits(const dconv_ctx *c, size_t q) {
     size_t n = c->G - q;
@@ -146,16 +138,11 @@ static inline float activate(float v, int act) {
     return v;
 }
 
-static void f32_range_portable(const dconv_ctx *c, const float *xs, float *ys, size_t n0, size_t n1,
-                               size_t p_begin, size_t p_end) {
+static void f32_range_portable(const dconv_ctx *c, const float *x, float *y, size_t q_begin, size_t q_end) {
     const dlk_dconv_geometry *g = c->g;
-    (void)n1;
     for (size_t oc = 0; oc < g->out_c; oc++) {
         const float *wp = c->wf + (oc / 8) * c->k * 8 + oc % 8;
-        for (size_t p = p_begin; p < p_end; p++) {
-            size_t n = n0 + p / c->G, q = p % c->G;
-            const float *x = xs + n * g->in_c * c->in_plane;
-            float *y = ys + n * g->out_c * c->G;
+        for (size_t q = q_begin; q < q_end; q++) {
             float acc = c->bias ? c->bias[oc] : 0.0f;
             for (size_t s = 0; s < g->taps; s++)
                 for (size_t ci = 0; ci < g->in_c; ci++)
@@ -204,7 +191,6 @@ static void s8_range_portable(const dconv_ctx *c, const uint8_t *x4, int8_t *y, 
 #define MT __mmask16
 #define MASK(bits) ((__mmask16)(bits))
 #define LOADF(p, m) _mm512_maskz_loadu_ps((m), (p))
-#define LOADF_MERGE(v, p, m) _mm512_mask_loadu_ps((v), (m), (p))
 #define LOADI(p, m, pad) _mm512_mask_loadu_epi32((pad), (m), (const void *)(p))
 #define SETF(x) _mm512_set1_ps(x)
 #define SETI(x) _mm512_set1_epi32(x)
@@ -252,7 +238,6 @@ T static inline __m512i dot4_bw(__m512i acc, __m512i a, __m512i b) {
 #undef MT
 #undef MASK
 #undef LOADF
-#undef LOADF_MERGE
 #undef LOADI
 #undef SETF
 #undef SETI
@@ -293,7 +278,6 @@ T static inline void req_store_avx2(int8_t *p, __m256i acc, int32_t off, float m
 }
 #define MASK(bits) lane_mask(bits)
 #define LOADF(p, m) _mm256_maskload_ps((p), (m))
-#define LOADF_MERGE(v, p, m) _mm256_blendv_ps((v), _mm256_maskload_ps((p), (m)), _mm256_castsi256_ps(m))
 #define LOADI(p, m, pad) _mm256_blendv_epi8((pad), _mm256_maskload_epi32((const int *)(const void *)(p), (m)), (m))
 #define SETF(x) _mm256_set1_ps(x)
 #define SETI(x) _mm256_set1_epi32(x)
@@ -310,7 +294,7 @@ T static inline void req_store_avx2(int8_t *p, __m256i acc, int32_t off, float m
 
 /* ---- drivers ---- */
 
-typedef void (*f32_range_fn)(const dconv_ctx *, const float *, float *, size_t, size_t, size_t, size_t);
+typedef void (*f32_range_fn)(const dconv_ctx *, const float *, float *, size_t, size_t);
 typedef void (*s8_range_fn)(const dconv_ctx *, const uint8_t *, int8_t *, size_t, size_t);
 
 /* Pixels per tile at a level (ranges handed to threads are whole tiles). */
@@ -357,16 +341,12 @@ static void f32_task(void *v, int t) {
     const dconv_job *j = v;
     size_t lo = (size_t)t * j->chunk, hi = lo + j->chunk < j->items ? lo + j->chunk : j->items;
     const dlk_dconv_geometry *g = j->c.g;
-    if (j->tiles == 1) {   /* whole images lo…hi − 1, as one row of pixels */
-        j->f32(&j->c, j->x, j->y, lo, hi, 0, (hi - lo) * j->c.G);
-        return;
-    }
     for (size_t it = lo; it < hi; it++) {
         size_t n = it / j->tiles, q0 = (it % j->tiles) * j->tile;
         size_t q1 = q0 + j->tile < j->c.G ? q0 + j->tile : j->c.G;
-        j->f32(&j->c, j->x, j->y, n, n + 1, q0, q1);
+        j->f32(&j->c, (const float *)j->x + n * g->in_c * j->c.in_plane,
+               (float *)j->y + n * g->out_c * j->c.G, q0, q1);
     }
-    (void)g;
 }
 
 void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *packed,
