@@ -111,6 +111,10 @@ void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, 
                      int32_t qmax, int8_t *y);
 /* y[i] = float(x[i] − zp) · scale. */
 void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y);
+/* The uint8 forms (asymmetric activations as ONNX's QuantizeLinear writes them; 0 ≤ qmin ≤ qmax ≤ 255). */
+void dlk_quantize_u8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, uint8_t *y);
+void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_point, float *y);
 
 #ifdef __cplusplus
 }
