@@ -180,8 +180,10 @@ func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
 
 /// The LSTM's fast paths (R packed once or per call, the fused cell at each vector level, the
 /// first step skipped for a zero initial state) on awkward sizes, against the Double recurrence.
-/// Serialized: the GEMM level is global.
-@Suite(.serialized) struct LSTMLevelTests {
+/// Nested in KernelLevelTests, which is serialized: the level is global, and every test that
+/// forces it must run apart from every other that does.
+extension KernelLevelTests {
+@Suite struct LSTMLevelTests {
     struct Shape: Sendable { var seq, batch, input, hidden: Int; var direction: RecurrentParams.Direction; var batchFirst = false }
 
     static let shapes = [
@@ -251,4 +253,5 @@ func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
             }
         }
     }
+}
 }
