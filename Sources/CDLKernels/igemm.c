@@ -257,16 +257,19 @@ void dlk_igemm_packed(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
         offset[j] = (int32_t)((stage->bias32 ? (uint32_t)stage->bias32[j] : 0u) - corr * (uint32_t)colsum[j]);
     x.offset = offset;
 
-    threads = dlk_threads_for(threads, (double)m * n * k / 4);
+    /* An int8 multiply-add costs about a quarter of an fp32 one; a batch-1 product is
+     * bound by streaming the weights (1×1024×1024: 1 MB in ~9 µs on one core). */
+    double macs = (double)m * n * k / 4, bytes = (double)m * k + (double)k * n + (double)m * n * 4;
+    threads = dlk_split_threads(threads, macs, bytes);
     size_t nr = (size_t)x.nr, mr = (size_t)x.mr;
     size_t ntiles = (n + nr - 1) / nr, mtiles = (m + mr - 1) / mr;
     x.split_n = m == 1 || ntiles >= 2 * (size_t)threads || ntiles >= mtiles;
     size_t unit = x.split_n ? nr : mr, total = x.split_n ? n : m;
     size_t units = (total + unit - 1) / unit;
-    /* Batch 1: several tasks per thread (balance under load; ranges keep the L2 affinity). */
-    size_t tasks = (size_t)threads * (m == 1 ? 4 : 1);
+    /* Each piece packs all of its rows of A: several per thread only at batch 1, where that
+     * is one row (they balance a helper that starts late). */
+    size_t tasks = m == 1 ? (size_t)dlk_split_units(threads, macs, bytes, units) : (size_t)threads;
     if (tasks > units) tasks = units;
-    if (tasks < 1) tasks = 1;
     x.chunk = (units + tasks - 1) / tasks * unit;
     tasks = (total + x.chunk - 1) / x.chunk;
     dlk_parallel_for(threads, (int)tasks, ig_task, &x);

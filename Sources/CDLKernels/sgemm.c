@@ -314,7 +314,10 @@ static void run(sg_ctx *x, int threads) {
      * prefetcher must ramp up on again): one piece per thread (8 of 128 columns instead of
      * 2 of 512 took 1×1024×1024 from 60 to 180 µs on 2 threads). */
     int streamed = x->m == 1 && !x->packed && !x->tb;
-    size_t tasks = streamed ? (size_t)threads : (size_t)dlk_split_units(threads, macs, bytes, units);
+    /* Several pieces per thread (a helper that starts late still finds some) only where they
+     * cost no extra packing: column pieces with A read in place. Row pieces each pack B. */
+    int cheap = x->split_n && !x->ta && x->K;
+    size_t tasks = cheap && !streamed ? (size_t)dlk_split_units(threads, macs, bytes, units) : (size_t)threads;
     if (tasks > units) tasks = units;
     x->chunk = (units + tasks - 1) / tasks * unit;
     tasks = (total + x->chunk - 1) / x->chunk;
