@@ -60,7 +60,7 @@ public enum Conv2D {
             return
         }
         let pointwise = isPointwise(p)
-        let workers = min(threads, p.batch, pointwise ? threads : scratchThreads)
+        let workers = min(Conv2D.usefulThreads(p, threads), p.batch, pointwise ? threads : scratchThreads)
         if workers > 1 {
             let stride = imageScratchBytes(p)
             Parallel.run(threads: workers, tasks: workers) { t in
@@ -246,7 +246,7 @@ public enum Conv2D {
         let interior = depthwiseInterior(p)
         // planes (image, output channel) are independent: split them into one run per thread
         let planes = p.batch * p.outChannels
-        let workers = max(1, min(threads, planes))
+        let workers = max(1, min(Conv2D.usefulThreads(p, threads), planes))
         Parallel.run(threads: workers, tasks: workers) { task in
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * kh) { ptrs in
                 let rows = ptrs.baseAddress!, filters = rows + kh
@@ -316,5 +316,14 @@ public enum Conv2D {
             }
         }
         return acc
+    }
+}
+
+extension Conv2D {
+    /// The threads worth using for this layer (the kernels' one split rule): small layers run
+    /// on the calling thread alone.
+    static func usefulThreads(_ p: Conv2DParams, _ threads: Int) -> Int {
+        Dispatch.threads(threads, macs: Double(p.multiplyAdds),
+                         bytes: Double(4 * (p.inputCount + p.weightCount + p.outputCount)))
     }
 }
