@@ -14,6 +14,7 @@
  *  - threads = 1, or work too small to share (dlk_split_threads), never touches the pool.
  *  - a call made while another thread holds the pool runs on its own thread (no thread is
  *    ever started per call). */
+#define _GNU_SOURCE 1   /* sched_getcpu */
 #include "internal.h"
 #include <pthread.h>
 #include <sched.h>
@@ -147,6 +148,7 @@ static uint32_t unfinished;      /* futex word: units of the current call not fi
 static uint32_t caller_asleep;   /* the caller sleeps on `unfinished` */
 static uint32_t helpers_asleep;  /* helpers sleeping on `epoch` */
 static int active_helpers;       /* helpers 0..<active may join the current call */
+static int caller_cpu = -1;      /* the CPU the caller published from (-1: unknown) */
 
 static void (*job_fn)(void *ctx, int task);
 static void *job_ctx;
@@ -170,8 +172,22 @@ static int claim(int helper) {
     }
 }
 
-/* Runs claimed units until none is left. */
+static int current_cpu(void) {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
+/* Runs claimed units until none is left. A helper that the OS has put on the caller's CPU
+ * (a futex wake tends to place it there when no CPU is idle) leaves the work to the caller:
+ * taking turns on one CPU only adds switches (64×512×512 int8: 0.88× of one thread). */
 static void work(int helper) {
+    if (helper >= 0) {
+        int cpu = __atomic_load_n(&caller_cpu, __ATOMIC_RELAXED);
+        if (cpu >= 0 && cpu == current_cpu()) return;
+    }
     for (int u; (u = claim(helper)) >= 0;) {
         long lo = (long)job_tasks * u / job_units, hi = (long)job_tasks * (u + 1) / job_units;
         for (long t = lo; t < hi; t++) job_fn(job_ctx, (int)t);
@@ -243,6 +259,7 @@ void dlk_parallel_for(int threads, int tasks, void (*fn)(void *ctx, int task), v
     job_tasks = tasks;
     job_units = units;
     __atomic_store_n(&active_helpers, helpers, __ATOMIC_RELAXED);
+    __atomic_store_n(&caller_cpu, current_cpu(), __ATOMIC_RELAXED);
     __atomic_store_n(&unfinished, units, __ATOMIC_RELAXED);
     uint32_t e = __atomic_load_n(&epoch, __ATOMIC_RELAXED) + 1;
     if (e == 0) e = 1;
