@@ -180,13 +180,13 @@ static int current_cpu(void) {
 #endif
 }
 
-/* Runs claimed units until none is left. A helper that the OS has put on the caller's CPU
- * (a futex wake tends to place it there when no CPU is idle) leaves the work to the caller:
- * taking turns on one CPU only adds switches (64×512×512 int8: 0.88× of one thread). */
-static void work(int helper) {
+/* Runs claimed units until none is left; 0 when a helper declined because the OS has put it
+ * on the caller's CPU (a futex wake tends to, when no CPU is idle): taking turns there only
+ * adds switches (64×512×512 int8: 0.88× of one thread). */
+static int work(int helper) {
     if (helper >= 0) {
         int cpu = __atomic_load_n(&caller_cpu, __ATOMIC_RELAXED);
-        if (cpu >= 0 && cpu == current_cpu()) return;
+        if (cpu >= 0 && cpu == current_cpu()) return 0;
     }
     for (int u; (u = claim(helper)) >= 0;) {
         long lo = (long)job_tasks * u / job_units, hi = (long)job_tasks * (u + 1) / job_units;
@@ -195,6 +195,12 @@ static void work(int helper) {
             __atomic_load_n(&caller_asleep, __ATOMIC_SEQ_CST))
             word_wake(&unfinished, 1);
     }
+    return 1;
+}
+
+static int units_left(void) {
+    uint64_t w = __atomic_load_n(&claim_word, __ATOMIC_ACQUIRE);
+    return (w & 0xFFFFu) < ((w >> 16) & 0xFFFFu);
 }
 
 static void *helper_main(void *arg) {
@@ -207,7 +213,14 @@ static void *helper_main(void *arg) {
             __atomic_sub_fetch(&helpers_asleep, 1, __ATOMIC_SEQ_CST);
         }
         seen = __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
-        work(id);
+        if (work(id)) continue;
+        /* On the caller's CPU: let the caller run, and join if the OS moves this thread to
+         * another CPU while units are left (a long call, such as an LSTM's whole sequence). */
+        double until = seconds() + poll_seconds();
+        while (units_left() && seconds() < until) {
+            sched_yield();
+            if (work(id)) break;
+        }
     }
     return NULL;
 }
