@@ -70,7 +70,8 @@ enum GemmCall {
                 Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                            a: ap.baseAddress!, lda: transA ? m : k,
                            b: bp.baseAddress!, ldb: transB ? k : n,
-                           beta: accumulate ? 1 : 0, c: c.baseAddress!, ldc: n, threads: Compute.threads)
+                           beta: accumulate ? 1 : 0, c: c.baseAddress!, ldc: n,
+                           threads: Compute.threads(forMultiplyAdds: m * n * k))
             }
         }
     }
