@@ -24,25 +24,16 @@ func withOptionalMutableBuffer<R>(_ a: inout [Float]?, _ body: (UnsafeMutablePoi
 
 extension Tensor {
     /// 2-D convolution: self [N, C, H, W], weight [M, C/groups, kH, kW], bias [M].
-    /// With several threads the forward runs image-parallel (each thread its own im2col block):
-    /// one GEMM per image is too small to share.
+    /// With several threads the forward runs image-parallel (each thread its own im2col block:
+    /// one GEMM per image is too small to share), where threads measure faster (`Compute.run`).
     public func conv2d(weight: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1),
                        pads: (Int, Int, Int, Int) = (0, 0, 0, 0), groups: Int = 1) -> Tensor {
         let p = Conv2DParams(batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
                              outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                              strides: strides, pads: pads, groups: groups)
-        let threads = Compute.threads(forMultiplyAdds: p.multiplyAdds)
         let out = Tensor.uninitialized(count: p.outputCount) { y in
-            withScratch(bytes: DLKernels.Conv2D.scratchByteCount(p, threads: threads)) { scratch in
-                data.withUnsafeBufferPointer { x in
-                    weight.data.withUnsafeBufferPointer { w in
-                        withOptionalBuffer(bias?.data) { b in
-                            DLKernels.Conv2D.forward(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b,
-                                                     output: y.baseAddress!, scratch: scratch,
-                                                     threads: threads, scratchThreads: threads)
-                        }
-                    }
-                }
+            Compute.run(.convForward(p), multiplyAdds: p.multiplyAdds) { threads in
+                convolve(p, weight: weight, bias: bias, into: y.baseAddress!, threads: threads)
             }
         }
         let x = self
@@ -51,20 +42,12 @@ extension Tensor {
             // dX, dW and dB in one pass over dY, each into a fresh buffer the kernel overwrites
             func fresh(_ t: Tensor?) -> [Float]? { t.flatMap { $0.requiresGrad ? [Float](repeating: 0, count: $0.count) : nil } }
             var dx = fresh(x), dw = fresh(weight), db = fresh(bias)
-            withScratch(bytes: DLKernels.Conv2D.backwardScratchByteCount(p)) { scratch in
-                y.grad!.withUnsafeBufferPointer { dy in
-                    x.data.withUnsafeBufferPointer { xs in
-                        weight.data.withUnsafeBufferPointer { w in
-                            withOptionalMutableBuffer(&dx) { dxp in
-                                withOptionalMutableBuffer(&dw) { dwp in
-                                    withOptionalMutableBuffer(&db) { dbp in
-                                        DLKernels.Conv2D.backward(p, input: xs.baseAddress!, weight: w.baseAddress!,
-                                                                  outputGrad: dy.baseAddress!, inputGrad: dxp,
-                                                                  weightGrad: dwp, biasGrad: dbp, scratch: scratch,
-                                                                  threads: threads)
-                                    }
-                                }
-                            }
+            Compute.run(.convBackward(p), multiplyAdds: 2 * p.multiplyAdds) { threads in
+                withOptionalMutableBuffer(&dx) { dxp in
+                    withOptionalMutableBuffer(&dw) { dwp in
+                        withOptionalMutableBuffer(&db) { dbp in
+                            x.convolutionGradients(p, weight: weight, outputGrad: y.grad!, inputGrad: dxp,
+                                                   weightGrad: dwp, biasGrad: dbp, threads: threads)
                         }
                     }
                 }
@@ -72,6 +55,38 @@ extension Tensor {
             if let dx { x.accumulateGrad(dx, shape: x.shape) }
             if let dw { weight.accumulateGrad(dw, shape: weight.shape) }
             if let db, let bias { bias.accumulateGrad(db, shape: bias.shape) }
+        }
+    }
+
+    /// Y = conv(self, W) + B into `y`.
+    private func convolve(_ p: Conv2DParams, weight: Tensor, bias: Tensor?, into y: UnsafeMutablePointer<Float>,
+                          threads: Int) {
+        withScratch(bytes: DLKernels.Conv2D.scratchByteCount(p, threads: threads)) { scratch in
+            data.withUnsafeBufferPointer { x in
+                weight.data.withUnsafeBufferPointer { w in
+                    withOptionalBuffer(bias?.data) { b in
+                        DLKernels.Conv2D.forward(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: y,
+                                                 scratch: scratch, threads: threads, scratchThreads: threads)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradients `DLKernels.Conv2D.backward` writes (those not nil), self being X.
+    private func convolutionGradients(_ p: Conv2DParams, weight: Tensor, outputGrad: [Float],
+                                      inputGrad dx: UnsafeMutablePointer<Float>?, weightGrad dw: UnsafeMutablePointer<Float>?,
+                                      biasGrad db: UnsafeMutablePointer<Float>?, threads: Int) {
+        withScratch(bytes: DLKernels.Conv2D.backwardScratchByteCount(p)) { scratch in
+            outputGrad.withUnsafeBufferPointer { dy in
+                data.withUnsafeBufferPointer { x in
+                    weight.data.withUnsafeBufferPointer { w in
+                        DLKernels.Conv2D.backward(p, input: x.baseAddress!, weight: w.baseAddress!, outputGrad: dy.baseAddress!,
+                                                  inputGrad: dx, weightGrad: dw, biasGrad: db, scratch: scratch,
+                                                  threads: threads)
+                    }
+                }
+            }
         }
     }
 

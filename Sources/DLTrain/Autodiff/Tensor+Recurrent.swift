@@ -54,42 +54,19 @@ extension Tensor {
         let hidden = recurrentWeight.shape[1], gh = kernel.gates * hidden
         let p = RecurrentParams(sequenceLength: shape[1], batch: shape[0], inputSize: shape[2], hiddenSize: hidden,
                                 batchFirst: true)
-        let biases = inputBias.data + (recurrentBias?.data ?? [Float](repeating: 0, count: gh))
-        let threads = Compute.threads(forMultiplyAdds: p.sequenceLength * p.batch * gh * (p.inputSize + hidden))
+        let call = RecurrentCall(kernel: kernel, p: p, output: output, x: self, weight: weight,
+                                 recurrentWeight: recurrentWeight,
+                                 biases: inputBias.data + (recurrentBias?.data ?? [Float](repeating: 0, count: gh)))
+        let work = p.sequenceLength * p.batch * gh * (p.inputSize + hidden)
         let parents = [self, weight, recurrentWeight, inputBias] + (recurrentBias.map { [$0] } ?? [])
         let training = GradientRecording.isEnabled && parents.contains { $0.requiresGrad }
         var saved = [Float](repeating: 0, count: training ? kernel.savedCount(p) : 0)
         let outShape = output == .sequence ? [p.batch, p.sequenceLength, hidden] : [p.batch, hidden]
         var out = [Float](repeating: 0, count: outShape.reduce(1, *))
-        withScratch(bytes: kernel.scratchBytes(p)) { scratch in
-            data.withUnsafeBufferPointer { x in
-                weight.data.withUnsafeBufferPointer { w in
-                    recurrentWeight.data.withUnsafeBufferPointer { r in
-                        biases.withUnsafeBufferPointer { b in
-                            out.withUnsafeMutableBufferPointer { o in
-                                saved.withUnsafeMutableBufferPointer { s in
-                                    let y = output == .sequence ? o.baseAddress : nil
-                                    let yh = output == .lastState ? o.baseAddress : nil
-                                    let sv = training ? s.baseAddress : nil
-                                    let (x, w, r, b) = (x.baseAddress!, w.baseAddress!, r.baseAddress!, b.baseAddress!)
-                                    switch kernel {
-                                    case .rnn:
-                                        DLKernels.RNN.forward(p, input: x, weight: w, recurrence: r, bias: b, sequenceLengths: nil,
-                                                              initialH: nil, output: y, outputH: yh, scratch: scratch!,
-                                                              threads: threads, saved: sv)
-                                    case .lstm:
-                                        DLKernels.LSTM.forward(p, input: x, weight: w, recurrence: r, bias: b, sequenceLengths: nil,
-                                                               initialH: nil, initialC: nil, output: y, outputH: yh, outputC: nil,
-                                                               scratch: scratch!, threads: threads, saved: sv)
-                                    case .gru:
-                                        DLKernels.GRU.forward(p, linearBeforeReset: true, input: x, weight: w, recurrence: r,
-                                                              bias: b, sequenceLengths: nil, initialH: nil, output: y,
-                                                              outputH: yh, scratch: scratch!, threads: threads, saved: sv)
-                                    }
-                                }
-                            }
-                        }
-                    }
+        Compute.run(.recurrent(p, gates: kernel.gates, backward: false), multiplyAdds: work) { threads in
+            out.withUnsafeMutableBufferPointer { o in
+                saved.withUnsafeMutableBufferPointer { s in
+                    call.forward(output: o.baseAddress!, saved: training ? s.baseAddress : nil, threads: threads)
                 }
             }
         }
@@ -98,47 +75,14 @@ extension Tensor {
             var dx = [Float](repeating: 0, count: x.requiresGrad ? x.count : 0)
             var dw = [Float](repeating: 0, count: weight.count), dr = [Float](repeating: 0, count: recurrentWeight.count)
             var db = [Float](repeating: 0, count: 2 * gh)
-            withScratch(bytes: kernel.backwardScratchBytes(p)) { scratch in
-                x.data.withUnsafeBufferPointer { xs in
-                    weight.data.withUnsafeBufferPointer { w in
-                        recurrentWeight.data.withUnsafeBufferPointer { r in
-                            saved.withUnsafeBufferPointer { s in
-                                y.grad!.withUnsafeBufferPointer { g in
-                                    dx.withUnsafeMutableBufferPointer { dxp in
-                                        dw.withUnsafeMutableBufferPointer { dwp in
-                                            dr.withUnsafeMutableBufferPointer { drp in
-                                                db.withUnsafeMutableBufferPointer { dbp in
-                                                    let dy = output == .sequence ? g.baseAddress : nil
-                                                    let dyh = output == .lastState ? g.baseAddress : nil
-                                                    let (xs, w, r, s) = (xs.baseAddress!, w.baseAddress!, r.baseAddress!, s.baseAddress!)
-                                                    let (dxp, dwp, drp, dbp) = (x.requiresGrad ? dxp.baseAddress : nil, dwp.baseAddress!,
-                                                                                drp.baseAddress!, dbp.baseAddress!)
-                                                    switch kernel {
-                                                    case .rnn:
-                                                        DLKernels.RNN.backward(p, input: xs, weight: w, recurrence: r, sequenceLengths: nil,
-                                                                               initialH: nil, saved: s, outputGrad: dy, outputHGrad: dyh,
-                                                                               inputGrad: dxp, weightGrad: dwp, recurrenceGrad: drp,
-                                                                               biasGrad: dbp, initialHGrad: nil, scratch: scratch!,
-                                                                               threads: threads)
-                                                    case .lstm:
-                                                        DLKernels.LSTM.backward(p, input: xs, weight: w, recurrence: r, sequenceLengths: nil,
-                                                                                initialH: nil, initialC: nil, saved: s, outputGrad: dy,
-                                                                                outputHGrad: dyh, outputCGrad: nil, inputGrad: dxp,
-                                                                                weightGrad: dwp, recurrenceGrad: drp, biasGrad: dbp,
-                                                                                initialHGrad: nil, initialCGrad: nil, scratch: scratch!,
-                                                                                threads: threads)
-                                                    case .gru:
-                                                        DLKernels.GRU.backward(p, linearBeforeReset: true, input: xs, weight: w,
-                                                                               recurrence: r, sequenceLengths: nil, initialH: nil, saved: s,
-                                                                               outputGrad: dy, outputHGrad: dyh, inputGrad: dxp,
-                                                                               weightGrad: dwp, recurrenceGrad: drp, biasGrad: dbp,
-                                                                               initialHGrad: nil, scratch: scratch!, threads: threads)
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+            Compute.run(.recurrent(p, gates: kernel.gates, backward: true), multiplyAdds: 2 * work) { threads in
+                dx.withUnsafeMutableBufferPointer { dxp in
+                    dw.withUnsafeMutableBufferPointer { dwp in
+                        dr.withUnsafeMutableBufferPointer { drp in
+                            db.withUnsafeMutableBufferPointer { dbp in
+                                call.backward(saved: saved, outputGrad: y.grad!, inputGrad: x.requiresGrad ? dxp.baseAddress : nil,
+                                              weightGrad: dwp.baseAddress!, recurrenceGrad: drp.baseAddress!,
+                                              biasGrad: dbp.baseAddress!, threads: threads)
                             }
                         }
                     }
@@ -149,6 +93,85 @@ extension Tensor {
             recurrentWeight.accumulateGrad(dr, shape: recurrentWeight.shape)
             inputBias.accumulateGrad(Array(db[0..<gh]), shape: inputBias.shape)
             recurrentBias?.accumulateGrad(Array(db[gh...]), shape: [gh])
+        }
+    }
+}
+
+/// One recurrent op's operands, and the kernel calls on them.
+private struct RecurrentCall {
+    var kernel: RecurrentKernel
+    var p: RecurrentParams
+    var output: RecurrentOutput
+    var x: Tensor, weight: Tensor, recurrentWeight: Tensor
+    var biases: [Float]
+
+    /// The forward into `y` (the sequence or the last state); `saved` (when training) gets
+    /// what `backward` needs.
+    func forward(output y: UnsafeMutablePointer<Float>, saved: UnsafeMutablePointer<Float>?, threads: Int) {
+        let (all, last) = output == .sequence ? (y, nil) : (nil, y)
+        withScratch(bytes: kernel.scratchBytes(p)) { scratch in
+            x.data.withUnsafeBufferPointer { x in
+                weight.data.withUnsafeBufferPointer { w in
+                    recurrentWeight.data.withUnsafeBufferPointer { r in
+                        biases.withUnsafeBufferPointer { b in
+                            let (x, w, r, b) = (x.baseAddress!, w.baseAddress!, r.baseAddress!, b.baseAddress!)
+                            switch kernel {
+                            case .rnn:
+                                DLKernels.RNN.forward(p, input: x, weight: w, recurrence: r, bias: b, sequenceLengths: nil,
+                                                      initialH: nil, output: all, outputH: last, scratch: scratch!,
+                                                      threads: threads, saved: saved)
+                            case .lstm:
+                                DLKernels.LSTM.forward(p, input: x, weight: w, recurrence: r, bias: b, sequenceLengths: nil,
+                                                       initialH: nil, initialC: nil, output: all, outputH: last, outputC: nil,
+                                                       scratch: scratch!, threads: threads, saved: saved)
+                            case .gru:
+                                DLKernels.GRU.forward(p, linearBeforeReset: true, input: x, weight: w, recurrence: r,
+                                                      bias: b, sequenceLengths: nil, initialH: nil, output: all,
+                                                      outputH: last, scratch: scratch!, threads: threads, saved: saved)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backpropagation through time from the forward's `saved`; overwrites every gradient given.
+    func backward(saved: [Float], outputGrad: [Float], inputGrad dx: UnsafeMutablePointer<Float>?,
+                  weightGrad dw: UnsafeMutablePointer<Float>, recurrenceGrad dr: UnsafeMutablePointer<Float>,
+                  biasGrad db: UnsafeMutablePointer<Float>, threads: Int) {
+        withScratch(bytes: kernel.backwardScratchBytes(p)) { scratch in
+            x.data.withUnsafeBufferPointer { x in
+                weight.data.withUnsafeBufferPointer { w in
+                    recurrentWeight.data.withUnsafeBufferPointer { r in
+                        saved.withUnsafeBufferPointer { s in
+                            outputGrad.withUnsafeBufferPointer { g in
+                                let (x, w, r, s) = (x.baseAddress!, w.baseAddress!, r.baseAddress!, s.baseAddress!)
+                                let (dy, dyh) = output == .sequence ? (g.baseAddress, nil) : (nil, g.baseAddress)
+                                switch kernel {
+                                case .rnn:
+                                    DLKernels.RNN.backward(p, input: x, weight: w, recurrence: r, sequenceLengths: nil,
+                                                           initialH: nil, saved: s, outputGrad: dy, outputHGrad: dyh,
+                                                           inputGrad: dx, weightGrad: dw, recurrenceGrad: dr, biasGrad: db,
+                                                           initialHGrad: nil, scratch: scratch!, threads: threads)
+                                case .lstm:
+                                    DLKernels.LSTM.backward(p, input: x, weight: w, recurrence: r, sequenceLengths: nil,
+                                                            initialH: nil, initialC: nil, saved: s, outputGrad: dy,
+                                                            outputHGrad: dyh, outputCGrad: nil, inputGrad: dx, weightGrad: dw,
+                                                            recurrenceGrad: dr, biasGrad: db, initialHGrad: nil,
+                                                            initialCGrad: nil, scratch: scratch!, threads: threads)
+                                case .gru:
+                                    DLKernels.GRU.backward(p, linearBeforeReset: true, input: x, weight: w, recurrence: r,
+                                                           sequenceLengths: nil, initialH: nil, saved: s, outputGrad: dy,
+                                                           outputHGrad: dyh, inputGrad: dx, weightGrad: dw,
+                                                           recurrenceGrad: dr, biasGrad: db, initialHGrad: nil,
+                                                           scratch: scratch!, threads: threads)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
