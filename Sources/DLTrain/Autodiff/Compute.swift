@@ -38,6 +38,7 @@ enum TunedOp: Hashable {
     case convForward(Conv2DParams)
     case convBackward(Conv2DParams)
     case recurrent(RecurrentParams, gates: Int, backward: Bool)
+    case gemm(m: Int, n: Int, k: Int, transA: Bool, transB: Bool)
 }
 
 /// Per op: a few timed calls at 1 thread and at the most threads (alternating, so both see
