@@ -31,10 +31,21 @@ int dlk_threads_for(int threads, double macs);
 /* ---- fp32 ---- */
 
 /* Microkernel: the full mr×nr tile AB = Σp pa[p·mr + r]·pb[p·ldpb + j] over kc steps, then
- * C = alpha·AB + beta·C (beta == 0: C not read). pa is a packed panel; pb a packed panel
- * (ldpb = nr) or B itself read in place (ldpb = ldb). */
+ * C = act(alpha·AB + beta·C + bias[j]) (beta == 0: C not read; bias NULL: none; act a
+ * dlk_sgemm_act). pa is a packed panel; pb a packed panel (ldpb = nr) or B itself read in
+ * place (ldpb = ldb). */
 typedef void (*dlk_sgemm_ukr)(size_t kc, const float *pa, const float *pb, size_t ldpb,
-                              float *c, size_t ldc, float alpha, float beta);
+                              float *c, size_t ldc, float alpha, float beta,
+                              const float *bias, int act);
+
+/* The epilogue on one value: v + *bias (bias not NULL), then the activation (x > 0 ? x : 0
+ * for relu: NaN gives 0, as Relu.forward and Clip.forward). */
+static inline float dlk_sgemm_epilogue_scalar(float v, const float *bias, int act) {
+    if (bias) v += *bias;
+    if (act == DLK_ACT_RELU) v = v > 0.0f ? v : 0.0f;
+    else if (act == DLK_ACT_RELU6) { v = v > 0.0f ? v : 0.0f; v = v < 6.0f ? v : 6.0f; }
+    return v;
+}
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][j] + beta·y (B row-major, ldb). */
 typedef void (*dlk_sgemv_n_fn)(size_t n, size_t k, float alpha, const float *x, size_t incx,
                                const float *b, size_t ldb, float beta, float *y);
@@ -51,13 +62,23 @@ typedef struct {
     dlk_sgemm_ukr ukr;
     /* The first `rows` (< mr) rows of a panel, full nr columns. */
     void (*ukr_rows)(int rows, size_t kc, const float *pa, const float *pb, size_t ldpb,
-                     float *c, size_t ldc, float alpha, float beta);
+                     float *c, size_t ldc, float alpha, float beta, const float *bias, int act);
     dlk_sgemv_n_fn gemv_n;
     dlk_sgemv_t_fn gemv_t;
     dlk_sgemv_p_fn gemv_p;
     /* Packs `cols` (≤ nr) rows of a transposed B, kc floats each from src + j·ldb, as one
      * panel dst[p·nr + j] (padding columns not written); NULL: the scalar loop. */
     void (*pack_bt)(const float *src, size_t ldb, size_t kc, size_t cols, int nr, float *dst);
+    /* c[0..n) = act(c[j] + bias[j]) (bias may be NULL). */
+    void (*epilogue_row)(size_t n, float *c, const float *bias, int act);
+    /* ukr_rows (1 ≤ rows ≤ mr) on A read in place: A[r][p] = a[r·lda + p]. */
+    void (*ukr_direct)(int rows, size_t kc, const float *a, size_t lda, const float *pb, size_t ldpb,
+                       float *c, size_t ldc, float alpha, float beta, const float *bias, int act);
+    /* ukr_direct on the first w columns of the panel only (for tiles at most w wide). */
+    void (*ukr_direct_narrow)(int rows, size_t kc, const float *a, size_t lda, const float *pb,
+                              size_t ldpb, float *c, size_t ldc, float alpha, float beta,
+                              const float *bias, int act);
+    int w;
 } dlk_sgemm_kernels;
 #ifdef DLK_X86
 void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,

@@ -9,6 +9,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__clang__)
 #define DLK_POOL_X86 1
+#include <immintrin.h>
 #endif
 
 #define DEFINE_MAX2S2(name, attr)                                                          \
@@ -45,7 +46,31 @@ DEFINE_MAX2S2(max2s2_avx2, __attribute__((target("avx2,fma"))))
 DEFINE_MAX2S2(max2s2_avx512, __attribute__((target("avx512f,avx2,fma"))))
 DEFINE_PLANE2X2(plane2x2_avx2, __attribute__((target("avx2,fma"))), float, -INFINITY)
 DEFINE_PLANE2X2(plane2x2_s8_avx2, __attribute__((target("avx2,fma"))), int8_t, INT8_MIN)
-DEFINE_PLANE2X2(plane2x2_avx512, __attribute__((target("avx512f,avx2,fma"))), float, -INFINITY)
+/* AVX-512 fp32: 16 outputs per step from two 32-float row pieces (masked at the row end),
+ * even and odd columns separated with vpermt2ps, taps combined in the scalar order with maxps
+ * (maxps(t, m) returns m when t is NaN or equal: exactly `t > m ? t : m`). */
+__attribute__((target("avx512f,avx2,fma")))
+static void plane2x2_avx512(const float *x, size_t in_w, float *y, size_t oh, size_t ow) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 lowest = _mm512_set1_ps(-INFINITY);
+    for (size_t oy = 0; oy < oh; oy++) {
+        const float *r0 = x + 2 * oy * in_w, *r1 = r0 + in_w;
+        float *out = y + oy * ow;
+        for (size_t i = 0; i < ow; i += 16) {
+            size_t n = ow - i < 16 ? ow - i : 16;
+            __mmask16 lo = n >= 8 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * n)) - 1);
+            __mmask16 hi = n <= 8 ? 0 : n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * n - 16)) - 1);
+            __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * i), a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * i + 16);
+            __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * i), b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * i + 16);
+            __m512 m = _mm512_max_ps(_mm512_permutex2var_ps(a0, even, a1), lowest);
+            m = _mm512_max_ps(_mm512_permutex2var_ps(a0, odd, a1), m);
+            m = _mm512_max_ps(_mm512_permutex2var_ps(b0, even, b1), m);
+            m = _mm512_max_ps(_mm512_permutex2var_ps(b0, odd, b1), m);
+            _mm512_mask_storeu_ps(out + i, n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1), m);
+        }
+    }
+}
 DEFINE_PLANE2X2(plane2x2_s8_avx512, __attribute__((target("avx512f,avx512bw,avx2,fma"))), int8_t, INT8_MIN)
 #endif
 

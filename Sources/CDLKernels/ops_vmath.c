@@ -1,4 +1,5 @@
-/* Vectorised exp-family functions and the depthwise row kernel for the op kernels.
+/* Vectorised exp-family functions, the fused LSTM cell and the depthwise row kernel for the
+ * op kernels.
  * One generic body per function, written with clang vector extensions and instantiated
  * for AVX2+FMA (8 lanes) and AVX-512F (16 lanes) through target attributes, so the package
  * needs no compiler flags and runs on any x86-64; dlk_ops_best_isa() picks at run time.
@@ -56,6 +57,26 @@ static float vexp_sum_portable(const float *x, float *y, size_t n, float shift) 
     float s = 0;
     for (size_t i = 0; i < n; i++) { y[i] = expf(x[i] - shift); s += y[i]; }
     return s;
+}
+
+/* The LSTM cell on hidden units [j0, hs) of one batch entry (see dlk_lstm_cell). */
+static void lstm_cell_span_portable(size_t hs, size_t j0, float *g, const float *add, float *c, float *h) {
+    for (size_t j = j0; j < hs; j++) {
+        float pi = g[j], po = g[hs + j], pf = g[2 * hs + j], pc = g[3 * hs + j];
+        if (add) { pi += add[j]; po += add[hs + j]; pf += add[2 * hs + j]; pc += add[3 * hs + j]; }
+        float i = scalar_op(DLK_VM_SIGMOID, pi), o = scalar_op(DLK_VM_SIGMOID, po);
+        float f = scalar_op(DLK_VM_SIGMOID, pf), ct = tanhf(pc);
+        float cn = f * c[j] + i * ct;
+        g[j] = i; g[hs + j] = o; g[2 * hs + j] = f; g[3 * hs + j] = ct;
+        c[j] = cn;
+        h[j] = o * tanhf(cn);
+    }
+}
+
+static void lstm_cell_portable(size_t rows, size_t hs, float *g, size_t ldg, const float *add, size_t ldadd,
+                               float *c, size_t ldc, float *h, size_t ldh) {
+    for (size_t b = 0; b < rows; b++)
+        lstm_cell_span_portable(hs, 0, g + b * ldg, add ? add + b * ldadd : NULL, c + b * ldc, h + b * ldh);
 }
 
 static void dw_interior_portable(const float *const *rows, const float *const *w, int nrows, int kw,
@@ -171,6 +192,34 @@ static void vmath_##NAME(dlk_vm_op op, const float *x, float *y, size_t n) {    
     vmath_portable(op, x + i, y + i, n - i);                                          \
 }                                                                                     \
 ATTR                                                                                  \
+static void lstm_cell_##NAME(size_t rows, size_t hs, float *g, size_t ldg, const float *add, size_t ldadd, \
+                             float *c, size_t ldc, float *h, size_t ldh) {            \
+    typedef NAME##_vf VF;                                                             \
+    for (size_t b = 0; b < rows; b++) {                                               \
+        float *gb = g + b * ldg, *cb = c + b * ldc, *hb = h + b * ldh;                \
+        const float *ab = add ? add + b * ldadd : NULL;                               \
+        size_t j = 0;                                                                 \
+        for (; j + LANES <= hs; j += LANES) {                                         \
+            VF pi = *(VF *)(gb + j), po = *(VF *)(gb + hs + j);                       \
+            VF pf = *(VF *)(gb + 2 * hs + j), pc = *(VF *)(gb + 3 * hs + j);          \
+            if (ab) {                                                                 \
+                pi += *(const VF *)(ab + j); po += *(const VF *)(ab + hs + j);        \
+                pf += *(const VF *)(ab + 2 * hs + j); pc += *(const VF *)(ab + 3 * hs + j); \
+            }                                                                         \
+            VF i = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -pi));                          \
+            VF o = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -po));                          \
+            VF f = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -pf));                          \
+            VF ct = 2.0f / (1.0f + VEXP(VF, NAME##_vi, -2.0f * pc)) - 1.0f;            \
+            VF cn = VFMA(f, *(VF *)(cb + j), i * ct);                                 \
+            *(VF *)(gb + j) = i; *(VF *)(gb + hs + j) = o;                            \
+            *(VF *)(gb + 2 * hs + j) = f; *(VF *)(gb + 3 * hs + j) = ct;              \
+            *(VF *)(cb + j) = cn;                                                     \
+            *(VF *)(hb + j) = o * (2.0f / (1.0f + VEXP(VF, NAME##_vi, -2.0f * cn)) - 1.0f); \
+        }                                                                             \
+        lstm_cell_span_portable(hs, j, gb, ab, cb, hb);                               \
+    }                                                                                 \
+}                                                                                     \
+ATTR                                                                                  \
 static float vexp_sum_##NAME(const float *x, float *y, size_t n, float shift) {       \
     NAME##_vf acc = {};                                                               \
     size_t i = 0;                                                                     \
@@ -235,6 +284,19 @@ float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift) {
     case DLK_OPS_NEON: return vexp_sum_neon(x, y, n, shift);
 #endif
     default: return vexp_sum_portable(x, y, n, shift);
+    }
+}
+
+void dlk_lstm_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, const float *add, size_t ldadd,
+                   float *c, size_t ldc, float *h, size_t ldh) {
+    switch (clamp_isa(isa)) {
+#ifdef DLK_X86
+    case DLK_OPS_AVX512: lstm_cell_avx512(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
+    case DLK_OPS_AVX2: lstm_cell_avx2(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: lstm_cell_neon(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
+#endif
+    default: lstm_cell_portable(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
     }
 }
 

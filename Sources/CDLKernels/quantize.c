@@ -1,28 +1,31 @@
 /* Quantize and dequantize over buffers, bit-exact with Quantize.quantize / .dequantize in
  * Swift: IEEE division and multiplication, clamping before rounding, rounding half to even
- * (the FPU's default mode, used by cvtps2dq), NaN mapped to the zero point. */
+ * (the FPU's default mode, used by cvtps2dq), NaN mapped to the zero point.
+ * int8 and uint8 share one body: after clamping to [qmin, qmax] the value's low byte is the
+ * int8 or uint8 result alike; only the AVX2 pack (signed or unsigned saturation) and the
+ * widening on dequantize (sign or zero extension) differ. */
 #include "internal.h"
 #ifdef DLK_X86
 #include <immintrin.h>
 #endif
 
-static inline int8_t quantize_one(float x, float scale, int32_t zp, float lo, float hi) {
+static inline uint8_t quantize_one(float x, float scale, int32_t zp, float lo, float hi) {
     float y = x / scale;
-    if (y != y) return (int8_t)zp;
+    if (y != y) return (uint8_t)zp;
     y = y < lo ? lo : (y > hi ? hi : y);
     const float magic = 12582912.0f;   /* 1.5·2^23: exact half-even rounding for |y| < 2^22 */
-    return (int8_t)((int32_t)((y + magic) - magic) + zp);
+    return (uint8_t)((int32_t)((y + magic) - magic) + zp);
 }
 
 static void quantize_portable(size_t n, const float *x, float scale, int32_t zp, float lo,
-                              float hi, int8_t *y) {
+                              float hi, uint8_t *y) {
     for (size_t i = 0; i < n; i++) y[i] = quantize_one(x[i], scale, zp, lo, hi);
 }
 
 #ifdef DLK_X86
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void quantize_avx512(size_t n, const float *x, float scale, int32_t zp, float lo,
-                            float hi, int8_t *y) {
+                            float hi, uint8_t *y) {
     __m512 vs = _mm512_set1_ps(scale), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     __m512i vzp = _mm512_set1_epi32(zp);
     for (size_t i = 0; i < n; i += 16) {
@@ -32,13 +35,13 @@ static void quantize_avx512(size_t n, const float *x, float scale, int32_t zp, f
         v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
         v = _mm512_mask_mov_ps(v, nan, _mm512_setzero_ps());
         __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), vzp);
-        _mm512_mask_cvtsepi32_storeu_epi8(y + i, mk, q);
+        _mm512_mask_cvtepi32_storeu_epi8(y + i, mk, q);   /* in range: the low byte */
     }
 }
 
 __attribute__((target("avx2,fma")))
 static void quantize_avx2(size_t n, const float *x, float scale, int32_t zp, float lo,
-                          float hi, int8_t *y) {
+                          float hi, int is_unsigned, uint8_t *y) {
     __m256 vs = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
     __m256i vzp = _mm256_set1_epi32(zp);
     size_t i = 0;
@@ -49,47 +52,75 @@ static void quantize_avx2(size_t n, const float *x, float scale, int32_t zp, flo
         v = _mm256_and_ps(v, ordered);   /* NaN → 0 → the zero point */
         __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), vzp);
         __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-        _mm_storel_epi64((__m128i *)(void *)(y + i), _mm_packs_epi16(q16, q16));
+        __m128i q8 = is_unsigned ? _mm_packus_epi16(q16, q16) : _mm_packs_epi16(q16, q16);
+        _mm_storel_epi64((__m128i *)(void *)(y + i), q8);
     }
     quantize_portable(n - i, x + i, scale, zp, lo, hi, y + i);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl")))
-static void dequantize_avx512(size_t n, const int8_t *x, float scale, int32_t zp, float *y) {
+static void dequantize_avx512(size_t n, const uint8_t *x, int is_unsigned, float scale,
+                              int32_t zp, float *y) {
     __m512 vs = _mm512_set1_ps(scale);
     __m512i vzp = _mm512_set1_epi32(zp);
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 mk = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        __m512i q = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mk, x + i));
+        __m128i bytes = _mm_maskz_loadu_epi8(mk, x + i);
+        __m512i q = is_unsigned ? _mm512_cvtepu8_epi32(bytes) : _mm512_cvtepi8_epi32(bytes);
         __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(q, vzp)), vs);
         _mm512_mask_storeu_ps(y + i, mk, v);
     }
 }
 #endif
 
-static void dequantize_portable(size_t n, const int8_t *x, float scale, int32_t zp, float *y) {
-    for (size_t i = 0; i < n; i++) y[i] = (float)((int32_t)x[i] - zp) * scale;
+static void dequantize_portable(size_t n, const uint8_t *x, int is_unsigned, float scale,
+                                int32_t zp, float *y) {
+    if (is_unsigned) {
+        for (size_t i = 0; i < n; i++) y[i] = (float)((int32_t)x[i] - zp) * scale;
+    } else {
+        const int8_t *s = (const int8_t *)x;
+        for (size_t i = 0; i < n; i++) y[i] = (float)((int32_t)s[i] - zp) * scale;
+    }
 }
 
-void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
-                     int32_t qmax, int8_t *y) {
+static void quantize_bytes(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                           int32_t qmax, int is_unsigned, uint8_t *y) {
     float lo = (float)(qmin - zero_point), hi = (float)(qmax - zero_point);
     switch (dlk_isa_active()) {
 #ifdef DLK_X86
     case DLK_ISA_AVX512:
     case DLK_ISA_AVX512_VNNI: quantize_avx512(n, x, scale, zero_point, lo, hi, y); return;
-    case DLK_ISA_AVX2: quantize_avx2(n, x, scale, zero_point, lo, hi, y); return;
+    case DLK_ISA_AVX2: quantize_avx2(n, x, scale, zero_point, lo, hi, is_unsigned, y); return;
 #endif
     default: quantize_portable(n, x, scale, zero_point, lo, hi, y); return;
     }
 }
 
-void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y) {
+static void dequantize_bytes(size_t n, const uint8_t *x, int is_unsigned, float scale,
+                             int32_t zero_point, float *y) {
     switch (dlk_isa_active()) {
 #ifdef DLK_X86
     case DLK_ISA_AVX512:
-    case DLK_ISA_AVX512_VNNI: dequantize_avx512(n, x, scale, zero_point, y); return;
+    case DLK_ISA_AVX512_VNNI: dequantize_avx512(n, x, is_unsigned, scale, zero_point, y); return;
 #endif
-    default: dequantize_portable(n, x, scale, zero_point, y); return;
+    default: dequantize_portable(n, x, is_unsigned, scale, zero_point, y); return;
     }
+}
+
+void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, int8_t *y) {
+    quantize_bytes(n, x, scale, zero_point, qmin, qmax, 0, (uint8_t *)y);
+}
+
+void dlk_quantize_u8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, uint8_t *y) {
+    quantize_bytes(n, x, scale, zero_point, qmin, qmax, 1, y);
+}
+
+void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y) {
+    dequantize_bytes(n, (const uint8_t *)x, 0, scale, zero_point, y);
+}
+
+void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_point, float *y) {
+    dequantize_bytes(n, x, 1, scale, zero_point, y);
 }

@@ -4,7 +4,9 @@
 #include "internal.h"
 #include <string.h>
 
-enum { KC = 256, MC_TARGET = 384, NC_TARGET = 4096 };
+/* KC: k block when B is packed per call (its panels stay in L1); prepacked B is read over up
+ * to PACKED_KC at once, saving passes over C (64×512×784: 310 -> 302 us). */
+enum { KC = 256, PACKED_KC = 1024, MC_TARGET = 384, NC_TARGET = 4096 };
 #ifndef DIRECT_B
 #define DIRECT_B(rows) ((rows) <= 128)
 #endif
@@ -109,30 +111,57 @@ typedef struct {
     float *c;
     size_t ldc;
     const float *packed;  /* panels of all k rows, or NULL */
+    const float *bias;    /* [n] or NULL: the epilogue, applied after the last k block */
+    int act;
     int split_n;
     size_t chunk;
 } sg_ctx;
 
-static void tile(const sg_ctx *x, size_t kc, const float *pa, const float *pb, size_t ldpb,
-                 float *c, size_t rows, size_t cols, float beta) {
+/* One tile of C; bias (at the tile's first column) and act: the epilogue, on the last k block.
+ * direct: pa is A itself (row stride lda), not a packed panel. */
+static void tile(const sg_ctx *x, size_t kc, const float *pa, int direct, const float *pb,
+                 size_t ldpb, float *c, size_t rows, size_t cols, float beta, const float *bias,
+                 int act) {
     int mr = x->mr, nr = x->nr;
-    if (rows == (size_t)mr && cols == (size_t)nr) {
-        if (x->K) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
-        else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, c, x->ldc, x->alpha, beta);
+    if (x->K && cols == (size_t)nr) {
+        if (direct)
+            x->K->ukr_direct((int)rows, kc, pa, x->lda, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        else if (rows == (size_t)mr) x->K->ukr(kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
+        else x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         return;
     }
-    if (x->K && cols == (size_t)nr) {
-        x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, c, x->ldc, x->alpha, beta);
+    /* A narrow tile (an output layer of 10 classes) computes one vector of columns, not nr. */
+    int narrow = direct && cols <= (size_t)x->K->w && x->K->w < nr;
+    if (narrow && cols == (size_t)x->K->w) {
+        x->K->ukr_direct_narrow((int)rows, kc, pa, x->lda, pb, ldpb, c, x->ldc, x->alpha, beta, bias, act);
         return;
     }
     float tmp[32 * 64] __attribute__((aligned(64)));
-    if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f);
+    if (narrow)
+        x->K->ukr_direct_narrow((int)rows, kc, pa, x->lda, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
+    else if (direct)
+        x->K->ukr_direct((int)rows, kc, pa, x->lda, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
+    else if (x->K) x->K->ukr_rows((int)rows, kc, pa, pb, ldpb, tmp, (size_t)nr, 1.0f, 0.0f, NULL, 0);
     else dlk_sgemm_ukr_generic(mr, nr, kc, pa, pb, tmp, (size_t)nr, 1.0f, 0.0f);
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < cols; j++) {
             float v = x->alpha * tmp[r * nr + j];
-            c[r * x->ldc + j] = beta == 0.0f ? v : v + beta * c[r * x->ldc + j];
+            v = beta == 0.0f ? v : v + beta * c[r * x->ldc + j];
+            c[r * x->ldc + j] = dlk_sgemm_epilogue_scalar(v, bias ? bias + j : NULL, act);
         }
+}
+
+/* C[i0..i1)[j0..j1) = act(C + bias) in one pass (paths whose stores do not fuse it). */
+static void epilogue_rows(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
+    if (!x->bias && x->act == DLK_ACT_NONE) return;
+    const float *bias = x->bias ? x->bias + j0 : NULL;
+    for (size_t i = i0; i < i1; i++) {
+        float *c = x->c + i * x->ldc + j0;
+        if (x->K) x->K->epilogue_row(j1 - j0, c, bias, x->act);
+        else
+            for (size_t j = 0; j < j1 - j0; j++)
+                c[j] = dlk_sgemm_epilogue_scalar(c[j], bias ? bias + j : NULL, x->act);
+    }
 }
 
 /* Plain loops needing no memory, for when packing buffers cannot be had. */
@@ -150,6 +179,7 @@ static void unpacked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1
             float *c = x->c + i * x->ldc + j;
             *c = x->beta == 0.0f ? x->alpha * acc : x->alpha * acc + x->beta * *c;
         }
+    epilogue_rows(x, i0, i1, j0, j1);
 }
 
 static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1) {
@@ -157,10 +187,16 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
     size_t mcb = (MC_TARGET / mr) * mr, ncb = (NC_TARGET / nr) * nr;
     size_t nspan = j1 - j0 < ncb ? j1 - j0 : ncb;
     /* Equal k blocks (784 = 4×196, not 3×256 + 16): a thin last block wastes C traffic. */
-    size_t kblocks = (x->k + KC - 1) / KC, kcb = (x->k + kblocks - 1) / kblocks;
-    size_t pa_floats = mcb * KC;
-    size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * KC;
-    float *pa = dlk_scratch(0, (pa_floats + pb_floats) * sizeof(float));
+    size_t kmax = x->packed ? PACKED_KC : KC;
+    size_t kblocks = (x->k + kmax - 1) / kmax, kcb = (x->k + kblocks - 1) / kblocks;
+    /* A not transposed is read in place by the microkernel (its rows are broadcast one
+     * float at a time, so a packed panel saves nothing): packing it cost as much as the
+     * product for few rows of A or few columns of B (64×64×128: 16 -> 6 us). */
+    int direct_a = !x->ta && x->K;
+    size_t pa_floats = direct_a ? 0 : mcb * kcb;
+    size_t pb_floats = x->packed ? 0 : ((nspan + nr - 1) / nr) * nr * kcb;
+    /* + 16: never ask for 0 bytes (no buffer at all would mean the slow unpacked path) */
+    float *pa = dlk_scratch(0, (pa_floats + pb_floats + 16) * sizeof(float));
     if (!pa) {   /* out of memory for packing: still the right answer, slowly */
         unpacked(x, i0, i1, j0, j1);
         return;
@@ -190,9 +226,10 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                 pstride = kc * nr;
             }
             float beta = pc == 0 ? x->beta : 1.0f;
+            int last = pc + kc == x->k;
             for (size_t ic = i0; ic < i1; ic += mcb) {
                 size_t mc = i1 - ic < mcb ? i1 - ic : mcb;
-                pack_a(x->ta, x->a, x->lda, ic, mc, pc, kc, mr, pa);
+                if (!direct_a) pack_a(x->ta, x->a, x->lda, ic, mc, pc, kc, mr, pa);
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
                     const float *pbp = pb + (jr / nr) * pstride;
@@ -207,8 +244,10 @@ static void blocked(const sg_ctx *x, size_t i0, size_t i1, size_t j0, size_t j1)
                     }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-                        tile(x, kc, pa + ir * kc, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
-                             rows, cols, beta);
+                        const float *ap = direct_a ? x->a + (ic + ir) * x->lda + pc : pa + ir * kc;
+                        tile(x, kc, ap, direct_a, pbp, ldpb, x->c + (ic + ir) * x->ldc + jc + jr,
+                             rows, cols, beta, last && x->bias ? x->bias + jc + jr : NULL,
+                             last ? x->act : DLK_ACT_NONE);
                     }
                 }
             }
@@ -226,6 +265,7 @@ static void row_product(const sg_ctx *x, size_t j0, size_t j1) {
         else
             x->K->gemv_t(j1 - j0, x->k, x->alpha, x->a, incx, x->b + j0 * x->ldb, x->ldb,
                          x->beta, x->c + j0);
+        epilogue_rows(x, 0, 1, j0, j1);
         return;
     }
     int nr = x->nr;
@@ -245,6 +285,7 @@ static void row_product(const sg_ctx *x, size_t j0, size_t j1) {
             x->c[j + q] = x->beta == 0.0f ? v : v + x->beta * x->c[j + q];
         }
     }
+    epilogue_rows(x, 0, 1, j0, j1);
 }
 
 static void sg_task(void *vctx, int t) {
@@ -283,18 +324,26 @@ static void run(sg_ctx *x, int threads) {
     dlk_parallel_for(threads, (int)tasks, sg_task, x);
 }
 
+void dlk_sgemm_ex(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                  float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads) {
+    if (m == 0 || n == 0) return;
+    const dlk_sgemm_kernels *K = kernels_for(dlk_isa_active());
+    sg_ctx x = {K, K->mr, K->nr, trans_a, trans_b, m, n, k, alpha, beta,
+                a, b, lda, ldb, c, ldc, NULL, bias, (int)act, 0, 0};
+    if (k == 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, c, ldc);
+        epilogue_rows(&x, 0, m, 0, n);
+        return;
+    }
+    run(&x, threads);
+}
+
 void dlk_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                const float *a, size_t lda, const float *b, size_t ldb, float beta,
                float *c, size_t ldc, int threads) {
-    if (m == 0 || n == 0) return;
-    if (k == 0 || alpha == 0.0f) {
-        scale_c(m, n, beta, c, ldc);
-        return;
-    }
-    const dlk_sgemm_kernels *K = kernels_for(dlk_isa_active());
-    sg_ctx x = {K, K->mr, K->nr, trans_a, trans_b, m, n, k, alpha, beta,
-                a, b, lda, ldb, c, ldc, NULL, 0, 0};
-    run(&x, threads);
+    dlk_sgemm_ex(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL,
+                 DLK_ACT_NONE, threads);
 }
 
 size_t dlk_sgemm_packed_size(size_t k, size_t n) {
@@ -317,12 +366,15 @@ void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ld
     if (k > 0 && n > 0) pack_b(K, trans_b, b, ldb, 0, k, 0, n, K->nr, panels, k * K->nr);
 }
 
-void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
-                      const float *a, size_t lda, const void *packed, float beta,
-                      float *c, size_t ldc, int threads) {
+void dlk_sgemm_packed_ex(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                         const float *a, size_t lda, const void *packed, float beta,
+                         float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads) {
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0.0f) {
+        sg_ctx x = {NULL, 1, 1, 0, 0, m, n, k, alpha, beta, a, NULL, lda, 0, c, ldc, NULL,
+                    bias, (int)act, 0, 0};
         scale_c(m, n, beta, c, ldc);
+        epilogue_rows(&x, 0, m, 0, n);
         return;
     }
     const packed_header *h = packed;
@@ -332,6 +384,13 @@ void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
     const dlk_sgemm_kernels *K = kernels_for(isa);
     int usable = dlk_isa_supported(isa) && isa <= dlk_isa_active() && K->nr == h->nr;
     sg_ctx x = {usable ? K : NULL, usable ? K->mr : 4, h->nr, trans_a, 0, m, n, k, alpha, beta,
-                a, NULL, lda, 0, c, ldc, panels, 0, 0};
+                a, NULL, lda, 0, c, ldc, panels, bias, (int)act, 0, 0};
     run(&x, threads);
+}
+
+void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                      const float *a, size_t lda, const void *packed, float beta,
+                      float *c, size_t ldc, int threads) {
+    dlk_sgemm_packed_ex(trans_a, m, n, k, alpha, a, lda, packed, beta, c, ldc, NULL,
+                        DLK_ACT_NONE, threads);
 }

@@ -20,6 +20,8 @@ T static inline float hsum256(__m256 v) {
 #define VMUL(a, b) _mm256_mul_ps((a), (b))
 #define VADD(a, b) _mm256_add_ps((a), (b))
 #define VHSUM(v) hsum256(v)
+#define VMAX(a, b) _mm256_max_ps((a), (b))
+#define VMIN(a, b) _mm256_min_ps((a), (b))
 /* Transposed-B packing, 8×8 blocks transposed in registers (the scalar loop moved one float
  * at a time and dominated products with few rows of A). */
 T void dlk_sgemm_pack_bt_avx2(const float *src, size_t ldb, size_t kc, size_t cols, int nr,

@@ -1,4 +1,4 @@
-/* fp32 kernels for AVX-512: 12×32 tile (24 zmm accumulators). */
+/* fp32 kernels for AVX-512: 8×32 tile (16 zmm accumulators). */
 #include "internal.h"
 #ifdef DLK_X86
 #include <immintrin.h>
@@ -14,6 +14,8 @@
 #define VMUL(a, b) _mm512_mul_ps((a), (b))
 #define VADD(a, b) _mm512_add_ps((a), (b))
 #define VHSUM(v) _mm512_reduce_add_ps(v)
+#define VMAX(a, b) _mm512_max_ps((a), (b))
+#define VMIN(a, b) _mm512_min_ps((a), (b))
 #define MR 12
 #define NR 32
 #define NAME(x) x##_avx512

@@ -14,6 +14,9 @@
 #define VMUL(a, b) vmulq_f32((a), (b))
 #define VADD(a, b) vaddq_f32((a), (b))
 #define VHSUM(v) vaddvq_f32(v)
+/* select, not vmaxq/vminq (which propagate NaN): a NaN in a gives b, as on x86 */
+#define VMAX(a, b) vbslq_f32(vcgtq_f32((a), (b)), (a), (b))
+#define VMIN(a, b) vbslq_f32(vcltq_f32((a), (b)), (a), (b))
 #define MR 8
 #define NR 12
 #define NAME(x) x##_neon

@@ -13,6 +13,8 @@
 #define VMUL(a, b) ((a) * (b))
 #define VADD(a, b) ((a) + (b))
 #define VHSUM(v) (v)
+#define VMAX(a, b) ((a) > (b) ? (a) : (b))
+#define VMIN(a, b) ((a) < (b) ? (a) : (b))
 #define MR 4
 #define NR 8
 #define NAME(x) x##_portable

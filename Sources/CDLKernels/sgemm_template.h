@@ -4,55 +4,80 @@
  *   VZERO() VLOAD(p) VSTORE(p, v) VSET1(x) VFMA(a, b, acc) VMUL(a, b) VADD(a, b) VHSUM(v)
  *   MR, NR           microkernel tile (NR a multiple of W)
  *   NAME(x)          x suffixed with the ISA name
+ *   VMAX(a, b) VMIN(a, b)  a > b ? a : b and a < b ? a : b (NaN in a gives b, as Relu and Clip)
  * Register tiling: MR×(NR/W) accumulators, one broadcast of A per row and NR/W loads of B
- * per k step. Tails are handled by the driver (partial tiles) or scalar loops. */
+ * per k step. Tails are handled by the driver (partial tiles) or scalar loops.
+ * The epilogue (bias per column, then the activation, see dlk_sgemm_act) is applied to the
+ * accumulators as they are stored: no second pass over C. */
 
 #define NV (NR / W)
 
-/* The first `rows` rows of an MR-row panel (rows is a constant after inlining). */
+T static inline __attribute__((always_inline)) V
+NAME(epilogue)(V v, const float *bias, int act) {
+    if (bias) v = VADD(v, VLOAD(bias));
+    if (act == DLK_ACT_RELU) v = VMAX(v, VZERO());
+    else if (act == DLK_ACT_RELU6) v = VMIN(VMAX(v, VZERO()), VSET1(6.0f));
+    return v;
+}
+
+/* The first `rows` rows and nv·W columns of an MR×NR tile (rows and nv are constants after
+ * inlining). A[r][p] is pa[r·rsa + p·psa]: a packed panel (rsa = 1, psa = MR) or A read in
+ * place (rsa = lda, psa = 1). */
 T static inline __attribute__((always_inline)) void
-NAME(body)(const int rows, size_t kc, const float *restrict pa, const float *restrict pb,
-           size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
+NAME(body)(const int rows, const int nv, size_t kc, const float *restrict pa, size_t rsa, size_t psa,
+           const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc, float alpha,
+           float beta, const float *bias, int act) {
     V acc[MR][NV];
     DLK_UNROLL for (int r = 0; r < MR; r++)
-        DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VZERO();
+        DLK_UNROLL for (int v = 0; v < nv; v++) acc[r][v] = VZERO();
     for (size_t p = 0; p < kc; p++) {
         V b[NV];
-        DLK_UNROLL for (int v = 0; v < NV; v++) b[v] = VLOAD(pb + v * W);
+        DLK_UNROLL for (int v = 0; v < nv; v++) b[v] = VLOAD(pb + v * W);
         DLK_UNROLL for (int r = 0; r < MR; r++) {
             if (r < rows) {
-                V a = VSET1(pa[r]);
-                DLK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
+                V a = VSET1(pa[r * rsa]);
+                DLK_UNROLL for (int v = 0; v < nv; v++) acc[r][v] = VFMA(a, b[v], acc[r][v]);
             }
         }
-        pa += MR;
+        pa += psa;
         pb += ldpb;
     }
     V va = VSET1(alpha);
-    if (beta == 0.0f) {
+    if (beta == 0.0f && !bias && act == DLK_ACT_NONE) {
         DLK_UNROLL for (int r = 0; r < MR; r++)
             if (r < rows)
-                DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+                DLK_UNROLL for (int v = 0; v < nv; v++) VSTORE(c + r * ldc + v * W, VMUL(va, acc[r][v]));
+    } else if (beta == 0.0f) {
+        DLK_UNROLL for (int r = 0; r < MR; r++)
+            if (r < rows)
+                DLK_UNROLL for (int v = 0; v < nv; v++)
+                    VSTORE(c + r * ldc + v * W,
+                           NAME(epilogue)(VMUL(va, acc[r][v]), bias ? bias + v * W : NULL, act));
     } else {
         V vb = VSET1(beta);
         DLK_UNROLL for (int r = 0; r < MR; r++)
-            if (r < rows) DLK_UNROLL for (int v = 0; v < NV; v++) {
+            if (r < rows) DLK_UNROLL for (int v = 0; v < nv; v++) {
                 float *cp = c + r * ldc + v * W;
-                VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
+                VSTORE(cp, NAME(epilogue)(VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])),
+                                          bias ? bias + v * W : NULL, act));
             }
     }
 }
 
 T static void NAME(ukr)(size_t kc, const float *restrict pa, const float *restrict pb,
-                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta) {
-    NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta);
+                        size_t ldpb, float *restrict c, size_t ldc, float alpha, float beta,
+                        const float *bias, int act) {
+    NAME(body)(MR, NV, kc, pa, 1, MR, pb, ldpb, c, ldc, alpha, beta, bias, act);
 }
 
 /* A partial panel (rows < MR) without computing the padding rows. */
 T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
                              const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
-                             float alpha, float beta) {
-#define ROWS_CASE(R) case R: NAME(body)(R, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+                             float alpha, float beta, const float *bias, int act) {
+#define ROWS_CASE(R) case R: NAME(body)(R, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+#define NVC NV
+#define RSA 1
+#define PSA MR
     switch (rows) {
 #if MR > 1
     ROWS_CASE(1)
@@ -87,9 +112,106 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #if MR > 11
     ROWS_CASE(11)
 #endif
-    default: NAME(body)(MR, kc, pa, pb, ldpb, c, ldc, alpha, beta); return;
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
     }
+}
+#undef RSA
+#undef PSA
+
+/* `rows` ≤ MR rows of A read in place (row stride lda): no packing of A, for few rows. */
+T static void NAME(ukr_direct)(int rows, size_t kc, const float *restrict pa, size_t lda,
+                               const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
+                               float alpha, float beta, const float *bias, int act) {
+#define RSA lda
+#define PSA 1
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    }
+#undef RSA
+#undef PSA
+}
+
+/* ukr_direct on the first W columns only (tiles at most W wide: a 10-class output layer). */
+T static void NAME(ukr_direct_narrow)(int rows, size_t kc, const float *restrict pa, size_t lda,
+                               const float *restrict pb, size_t ldpb, float *restrict c, size_t ldc,
+                               float alpha, float beta, const float *bias, int act) {
+#define RSA lda
+#define PSA 1
+#undef NVC
+#define NVC 1
+    switch (rows) {
+#if MR > 1
+    ROWS_CASE(1)
+#endif
+#if MR > 2
+    ROWS_CASE(2)
+#endif
+#if MR > 3
+    ROWS_CASE(3)
+#endif
+#if MR > 4
+    ROWS_CASE(4)
+#endif
+#if MR > 5
+    ROWS_CASE(5)
+#endif
+#if MR > 6
+    ROWS_CASE(6)
+#endif
+#if MR > 7
+    ROWS_CASE(7)
+#endif
+#if MR > 8
+    ROWS_CASE(8)
+#endif
+#if MR > 9
+    ROWS_CASE(9)
+#endif
+#if MR > 10
+    ROWS_CASE(10)
+#endif
+#if MR > 11
+    ROWS_CASE(11)
+#endif
+    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
+    }
+#undef RSA
+#undef PSA
 #undef ROWS_CASE
+#undef NVC
 }
 
 /* y[0..n) = alpha·Σp x[p·incx]·B[p][0..n) + beta·y: rows of B streamed in order, four at a
@@ -200,11 +322,20 @@ T static void NAME(gemv_p)(size_t k, const float *x, size_t incx, const float *r
     DLK_UNROLL for (int v = 0; v < NV; v++) VSTORE(out + v * W, VADD(acc0[v], acc1[v]));
 }
 
+/* c[0..n) = act(c + bias): the epilogue of the batch-1 paths (whose stores are scalar). */
+T static void NAME(epilogue_row)(size_t n, float *restrict c, const float *restrict bias, int act) {
+    size_t j = 0;
+    for (; j + W <= n; j += W) VSTORE(c + j, NAME(epilogue)(VLOAD(c + j), bias ? bias + j : NULL, act));
+    for (; j < n; j++) c[j] = dlk_sgemm_epilogue_scalar(c[j], bias ? bias + j : NULL, act);
+}
+
 #ifndef PACK_BT
 #define PACK_BT NULL
 #endif
 const dlk_sgemm_kernels NAME(dlk_sgemm) = {MR, NR, NAME(ukr), NAME(ukr_rows), NAME(gemv_n),
-                                           NAME(gemv_t), NAME(gemv_p), PACK_BT};
+                                           NAME(gemv_t), NAME(gemv_p), PACK_BT,
+                                           NAME(epilogue_row), NAME(ukr_direct),
+                                           NAME(ukr_direct_narrow), W};
 #undef PACK_BT
 
 #undef NV

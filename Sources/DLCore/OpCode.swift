@@ -48,6 +48,8 @@ public enum OpCode: UInt16, CaseIterable, Sendable {
     case layerNorm = 20
     /// ONNX LSTM (gate order i, o, f, c). Inputs X, W, R, B?, sequence_lens?, initial_h?, initial_c?.
     /// attrs: `hidden_size`, `direction` (0 forward, 1 reverse, 2 bidirectional), `layout`.
+    /// W and R (also of GRU and RNN) may be stored int8, symmetric per output row (axis 1):
+    /// weights only, the runtime widens them to f32 at load.
     case lstm = 21
     /// ONNX GRU (gate order z, r, h). attrs as LSTM plus `linear_before_reset`.
     case gru = 22
@@ -73,6 +75,10 @@ public enum OpCode: UInt16, CaseIterable, Sendable {
     /// Rows of a table: inputs table [V, D], indices (int32/int64) -> [..., D].
     /// attrs: `axis` (default 0).
     case gather = 33
+    /// ONNX MatMulInteger: Y (int32) = (A − a_zero_point) · (B − b_zero_point), exact in int32
+    /// (wrapping on overflow). A and B are int8 or uint8 with per-tensor quantization parameters
+    /// whose zero points are used (their scales are ignored); numpy MatMul shapes.
+    case matMulInteger = 34
 }
 
 /// An activation fused into dense or conv2d (attribute `activation`).
@@ -119,6 +125,7 @@ extension OpCode {
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
         case .gather: return "Gather"
+        case .matMulInteger: return "MatMulInteger"
         }
     }
 }

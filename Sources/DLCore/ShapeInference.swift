@@ -33,6 +33,7 @@ public enum ShapeInference {
         switch node.op {
         case .dense: return try rule.dense()
         case .matMul: return try rule.matMul()
+        case .matMulInteger: return try rule.matMulInteger()
         case .conv2d: return try rule.conv2d()
         case .maxPool2d, .avgPool2d: return try rule.pool2d()
         case .globalAvgPool: return try rule.globalAvgPool()
@@ -92,6 +93,77 @@ public enum ShapeInference {
         var out = a
         for i in 0..<a.rank where out[i] < 0 { out[i] = b[i] }
         return out
+    }
+}
+
+/// How numpy's matmul (ONNX MatMul, MatMulInteger) pairs A and B: a 1-D A is a row [1, K]
+/// and a 1-D B a column [K, 1] (the added dimension is dropped from the output); the
+/// dimensions before the last two are batch dimensions and broadcast against each other.
+/// The one statement of this rule: shape inference and the runtime's kernels both use it.
+public struct MatMulLayout: Equatable, Sendable {
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    /// The output's batch dimensions (A's and B's broadcast).
+    public var batch: [Int]
+    /// A's and B's batch dimensions left-padded with 1 to `batch.count`.
+    public var aBatch: [Int]
+    public var bBatch: [Int]
+    /// The output shape: batch + [m] (unless A is 1-D) + [n] (unless B is 1-D).
+    public var output: Shape
+
+    /// Throws (a message naming both shapes) when the inner dimensions differ or the batch
+    /// dimensions do not broadcast. Dynamic dimensions are allowed (see `ShapeInference.broadcast`).
+    public init(_ a: Shape, _ b: Shape) throws(DLError) {
+        guard a.rank >= 1, b.rank >= 1 else {
+            throw DLError(.invalidModel, "MatMul needs operands of rank 1 or more, found \(a) and \(b)")
+        }
+        let aDims = a.rank == 1 ? [1, a[0]] : a.dims
+        let bDims = b.rank == 1 ? [b[0], 1] : b.dims
+        let k = aDims[aDims.count - 1], kb = bDims[bDims.count - 2]
+        guard ShapeInference.compatible(k, kb) else {
+            throw DLError(.invalidModel, "A \(a) and B \(b) disagree on the inner dimension (\(k) vs \(kb))")
+        }
+        let aLead = Array(aDims.dropLast(2)), bLead = Array(bDims.dropLast(2))
+        guard let batch = ShapeInference.broadcast(Shape(aLead), Shape(bLead)) else {
+            throw DLError(.invalidModel, "batch dimensions of A \(a) and B \(b) do not broadcast")
+        }
+        self.m = aDims[aDims.count - 2]
+        self.k = k < 0 ? kb : k
+        self.n = bDims[bDims.count - 1]
+        self.batch = batch.dims
+        self.aBatch = [Int](repeating: 1, count: batch.rank - aLead.count) + aLead
+        self.bBatch = [Int](repeating: 1, count: batch.rank - bLead.count) + bLead
+        var dims = batch.dims
+        if a.rank > 1 { dims.append(m) }
+        if b.rank > 1 { dims.append(n) }
+        self.output = Shape(dims)
+    }
+
+    /// For each output batch entry (row-major over `batch`), the index of the A and the B
+    /// matrix it multiplies (a broadcast dimension repeats the same matrix). Needs static dims.
+    public func batchOperands() -> (a: [Int], b: [Int]) {
+        var total = 1
+        for d in batch { total *= Swift.max(d, 0) }
+        var aIndex = [Int](repeating: 0, count: total), bIndex = [Int](repeating: 0, count: total)
+        var position = [Int](repeating: 0, count: batch.count)
+        for i in 0..<total {
+            var ia = 0, ib = 0
+            for d in 0..<batch.count {
+                ia = ia * aBatch[d] + (aBatch[d] == 1 ? 0 : position[d])
+                ib = ib * bBatch[d] + (bBatch[d] == 1 ? 0 : position[d])
+            }
+            aIndex[i] = ia
+            bIndex[i] = ib
+            var d = batch.count - 1
+            while d >= 0 {
+                position[d] += 1
+                if position[d] < batch[d] { break }
+                position[d] = 0
+                d -= 1
+            }
+        }
+        return (aIndex, bIndex)
     }
 }
 
@@ -200,22 +272,27 @@ private struct Rule {
         try expectInputs(2...2)
         let a = try input(0, "A"), b = try input(1, "B")
         try expectFloatOrQuantized(a, "A")
+        return try one(TensorType(a.dtype, try matMulLayout(a, b).output))
+    }
+
+    /// MatMulInteger: the MatMul shape rule on int8/uint8 operands, with an int32 output.
+    func matMulInteger() throws(DLError) -> [TensorType] {
+        try expectInputs(2...2)
+        let a = try input(0, "A"), b = try input(1, "B")
+        for (t, role) in [(a, "A"), (b, "B")] where t.dtype != .int8 && t.dtype != .uint8 {
+            throw fail("\(role) has dtype \(t.dtype.name), expected i8 or u8")
+        }
+        return try one(TensorType(.int32, try matMulLayout(a, b).output))
+    }
+
+    func matMulLayout(_ a: TensorType, _ b: TensorType) throws(DLError) -> MatMulLayout {
         try expectRank(a, "A", 1...Shape.maxRank)
         try expectRank(b, "B", 1...Shape.maxRank)
-        // 1-D operands are promoted to matrices, and the added dimension removed afterwards.
-        let aDims = a.shape.rank == 1 ? [1, a.shape[0]] : a.shape.dims
-        let bDims = b.shape.rank == 1 ? [b.shape[0], 1] : b.shape.dims
-        let k = aDims[aDims.count - 1], kb = bDims[bDims.count - 2]
-        guard ShapeInference.compatible(k, kb) else {
-            throw fail("A \(a.shape) and B \(b.shape) disagree on the inner dimension (\(k) vs \(kb))")
+        do throws(DLError) {
+            return try MatMulLayout(a.shape, b.shape)
+        } catch {
+            throw fail(error.message)
         }
-        guard let batch = ShapeInference.broadcast(Shape(Array(aDims.dropLast(2))), Shape(Array(bDims.dropLast(2)))) else {
-            throw fail("batch dimensions of A \(a.shape) and B \(b.shape) do not broadcast")
-        }
-        var dims = batch.dims
-        if a.shape.rank > 1 { dims.append(aDims[aDims.count - 2]) }
-        if b.shape.rank > 1 { dims.append(bDims[bDims.count - 1]) }
-        return try one(TensorType(a.dtype, Shape(dims)))
     }
 
     // MARK: - Convolution and pooling

@@ -15,8 +15,16 @@ public struct FormatVersion: Equatable, Sendable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version this library writes, and the newest it reads.
-    public static let current = FormatVersion(major: 1, minor: 0)
+    /// The newest version this library reads and writes.
+    public static let current = FormatVersion(major: 1, minor: 1)
+
+    /// The lowest version that defines everything `graph` uses (SPEC §8): a writer stamps
+    /// this, so that a reader of an older minor refuses only files that need what it lacks.
+    /// 1.0: ops 1–33; 1.1 adds op 34 (MatMulInteger).
+    public static func lowest(for graph: Graph) -> FormatVersion {
+        let needsOneOne = graph.nodes.contains { $0.op == .matMulInteger }
+        return FormatVersion(major: current.major, minor: needsOneOne ? 1 : 0)
+    }
 
     public var description: String { "\(major).\(minor)" }
 }

@@ -28,7 +28,7 @@ extension DLPKModel {
         guard let blobsOffset = alignUp(FileHeader.size + manifest.count, FileHeader.blobAlignment) else {
             throw DLError(.limitExceeded, "the manifest does not fit in a file")
         }
-        let header = FileHeader(version: .current, flags: 0, headerSize: FileHeader.size,
+        let header = FileHeader(version: .lowest(for: graph), flags: 0, headerSize: FileHeader.size,
                                 fileSize: blobsOffset + cursor, manifestOffset: FileHeader.size,
                                 manifestSize: manifest.count, blobsOffset: blobsOffset,
                                 manifestChecksum: XXH64.hash(manifest))

@@ -21,6 +21,19 @@ public enum Gemm {
                   Int32(clamping: threads))
     }
 
+    /// C = act(alpha · op(A) · op(B) + beta · C + bias), `bias` ([n], optional) added to every
+    /// row, in one pass: the bias and the activation are applied as each tile of C is stored.
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                             alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             bias: UnsafePointer<Float>?, activation: FusedActivation,
+                             threads: Int = 1) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size \(m)×\(n)×\(k)")
+        dlk_sgemm_ex(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                     bias, activation.gemmEpilogue, Int32(clamping: threads))
+    }
+
     /// op(B) packed once (weights at model load) for repeated products with different A.
     ///
     /// Concretely:
@@ -53,6 +66,28 @@ public enum Gemm {
             precondition(m >= 0, "PackedMatrix.multiply: negative m \(m)")
             dlk_sgemm_packed(transA ? 1 : 0, m, n, k, alpha, a, lda, storage, beta, c, ldc,
                              Int32(clamping: threads))
+        }
+
+        /// C = act(alpha · op(A) · B + beta · C + bias) with this packed B, in one pass
+        /// (`bias` [n], optional, added to every row).
+        public func multiply(transA: Bool = false, m: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, beta: Float = 0,
+                             c: UnsafeMutablePointer<Float>, ldc: Int,
+                             bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int = 1) {
+            precondition(m >= 0, "PackedMatrix.multiply: negative m \(m)")
+            dlk_sgemm_packed_ex(transA ? 1 : 0, m, n, k, alpha, a, lda, storage, beta, c, ldc,
+                                bias, activation.gemmEpilogue, Int32(clamping: threads))
+        }
+    }
+}
+
+extension FusedActivation {
+    /// The GEMM epilogue computing this activation.
+    @usableFromInline var gemmEpilogue: dlk_sgemm_act {
+        switch self {
+        case .none: return DLK_ACT_NONE
+        case .relu: return DLK_ACT_RELU
+        case .relu6: return DLK_ACT_RELU6
         }
     }
 }

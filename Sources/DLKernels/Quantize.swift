@@ -7,6 +7,7 @@ import DLCore
 /// - Weights: int8 symmetric per output channel, zero point 0, range −127…127.
 /// - Activations: int8 asymmetric per tensor, from a calibrated min/max; 0.0 is exactly
 ///   representable (the range is widened to contain it and the zero point is an integer).
+///   uint8 activations (as ONNX QDQ models carry them) follow the same rules over 0...255.
 /// - Bias: int32, scale = input scale × weight scale (per channel), zero point 0.
 /// - Rounding is half to even everywhere (the ONNX QuantizeLinear rule), saturating.
 /// - A channel that is all zeros gets scale 1 (never 0, inf or NaN); its values quantize to 0.
@@ -19,6 +20,8 @@ public enum Quantize {
     public static let weightRange: ClosedRange<Int32> = -127...127
     /// int8 range of activations.
     public static let activationRange: ClosedRange<Int32> = -128...127
+    /// uint8 range (ONNX QuantizeLinear's default output type).
+    public static let uint8Range: ClosedRange<Int32> = 0...255
 
     // MARK: - Choosing parameters
 
@@ -37,6 +40,19 @@ public enum Quantize {
         }
         let scales = maxAbs.map { symmetricScale(maxAbs: $0) }
         return QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: channels), axis: axis)
+    }
+
+    /// Weights to int8 by the weight rule: symmetric per channel along `axis` (axis 0 of a
+    /// dense [N, K] or conv [M, C, kH, kW] weight; axis 1 of a recurrent W/R [D, G·H, I]),
+    /// values in −127…127. Returns the parameters and the int8 values.
+    public static func int8Weights(_ values: UnsafeBufferPointer<Float>, shape: Shape,
+                                   axis: Int) throws(DLError) -> (params: QuantParams, values: [Int8]) {
+        let params = try symmetricPerChannel(values, shape: shape, axis: axis)
+        var q = [Int8](repeating: 0, count: values.count)
+        try q.withUnsafeMutableBufferPointer { (out) throws(DLError) in
+            try quantize(values, shape: shape, params: params, range: weightRange, into: out)
+        }
+        return (params, q)
     }
 
     /// Symmetric per-tensor parameters: scale = max|w| / 127, zero point 0.
@@ -108,42 +124,60 @@ public enum Quantize {
     public static func quantize(_ input: UnsafeBufferPointer<Float>, shape: Shape, params: QuantParams,
                                 range: ClosedRange<Int32> = activationRange,
                                 into output: UnsafeMutableBufferPointer<Int8>) throws(DLError) {
-        guard output.count >= input.count else {
-            throw DLError(.bufferTooSmall, "quantize: output has \(output.count) elements, needs \(input.count)")
-        }
         guard range.lowerBound >= -128, range.upperBound <= 127 else {
             throw DLError(.invalidArgument, "quantize: range \(range) does not fit in int8")
         }
-        try params.validate(for: shape)
+        try check("quantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         // The SIMD kernel (bit-exact with `quantize(_:scale:zeroPoint:range:)`) over each run
         // of elements that share a channel.
-        let (channels, inner) = params.axis == nil ? (1, input.count)
-            : try channelLayout(count: input.count, shape: shape, axis: params.axis!)
-        var i = 0
-        while i < input.count {
-            let ch = channels == 1 ? 0 : (i / inner) % channels
-            dlk_quantize_s8(inner, src + i, params.scales[ch], params.zeroPoints[ch],
-                            range.lowerBound, range.upperBound, dst + i)
-            i += inner
+        try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
+            dlk_quantize_s8(length, src + start, scale, zp, range.lowerBound, range.upperBound, dst + start)
+        }
+    }
+
+    /// Quantizes `input` to uint8 (ONNX's default QuantizeLinear output, asymmetric with a zero
+    /// point in 0...255): the same rule as the int8 form over `range` (default 0...255).
+    public static func quantize(_ input: UnsafeBufferPointer<Float>, shape: Shape, params: QuantParams,
+                                range: ClosedRange<Int32> = uint8Range,
+                                into output: UnsafeMutableBufferPointer<UInt8>) throws(DLError) {
+        guard range.lowerBound >= 0, range.upperBound <= 255 else {
+            throw DLError(.invalidArgument, "quantize: range \(range) does not fit in uint8")
+        }
+        try check("quantize", input.count, output.count, params, shape)
+        guard let src = input.baseAddress, let dst = output.baseAddress else { return }
+        try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
+            dlk_quantize_u8(length, src + start, scale, zp, range.lowerBound, range.upperBound, dst + start)
         }
     }
 
     /// Dequantizes int8 `input` with per-tensor or per-channel `params` for a tensor of `shape`.
     public static func dequantize(_ input: UnsafeBufferPointer<Int8>, shape: Shape, params: QuantParams,
                                   into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
-        guard output.count >= input.count else {
-            throw DLError(.bufferTooSmall, "dequantize: output has \(output.count) elements, needs \(input.count)")
-        }
-        try params.validate(for: shape)
+        try check("dequantize", input.count, output.count, params, shape)
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
-        let (channels, inner) = params.axis == nil ? (1, input.count)
-            : try channelLayout(count: input.count, shape: shape, axis: params.axis!)
-        var i = 0
-        while i < input.count {
-            let ch = channels == 1 ? 0 : (i / inner) % channels
-            dlk_dequantize_s8(inner, src + i, params.scales[ch], params.zeroPoints[ch], dst + i)
-            i += inner
+        try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
+            dlk_dequantize_s8(length, src + start, scale, zp, dst + start)
+        }
+    }
+
+    /// Dequantizes uint8 `input` (see `dequantize(_:shape:params:into:)` for int8).
+    public static func dequantize(_ input: UnsafeBufferPointer<UInt8>, shape: Shape, params: QuantParams,
+                                  into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
+        try check("dequantize", input.count, output.count, params, shape)
+        guard let src = input.baseAddress, let dst = output.baseAddress else { return }
+        try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
+            dlk_dequantize_u8(length, src + start, scale, zp, dst + start)
+        }
+    }
+
+    /// Dequantizes int32 `input` (biases, integer accumulators): Float(q − zeroPoint) × scale,
+    /// the difference taken in 64 bits so that no zero point overflows it.
+    public static func dequantize(_ input: UnsafeBufferPointer<Int32>, shape: Shape, params: QuantParams,
+                                  into output: UnsafeMutableBufferPointer<Float>) throws(DLError) {
+        try check("dequantize", input.count, output.count, params, shape)
+        try forEachChannelRun(count: input.count, shape: shape, params: params) { start, length, scale, zp in
+            for i in start..<(start + length) { output[i] = Float(Int64(input[i]) - Int64(zp)) * scale }
         }
     }
 
@@ -190,6 +224,30 @@ public enum Quantize {
         // A subnormal scale would overflow 1/scale: use the smallest normal instead.
         if s == 0 { return 1 }
         return s.isNormal ? s : Float.leastNormalMagnitude
+    }
+
+    /// The checks every buffer conversion makes first: the output is large enough and the
+    /// parameters fit the tensor's shape.
+    static func check(_ what: String, _ input: Int, _ output: Int, _ params: QuantParams,
+                      _ shape: Shape) throws(DLError) {
+        guard output >= input else {
+            throw DLError(.bufferTooSmall, "\(what): output has \(output) elements, needs \(input)")
+        }
+        try params.validate(for: shape)
+    }
+
+    /// Calls `body(start, length, scale, zeroPoint)` for each run of consecutive elements that
+    /// share one channel's parameters (one run per tensor); `params` were checked for `shape`.
+    static func forEachChannelRun(count: Int, shape: Shape, params: QuantParams,
+                                  _ body: (Int, Int, Float, Int32) -> Void) throws(DLError) {
+        let (channels, inner) = params.axis == nil ? (1, count)
+            : try channelLayout(count: count, shape: shape, axis: params.axis!)
+        var i = 0
+        while i < count {
+            let ch = channels == 1 ? 0 : (i / inner) % channels
+            body(i, Swift.min(inner, count - i), params.scales[ch], params.zeroPoints[ch])
+            i += inner
+        }
     }
 
     /// (channels on `axis`, elements per step of `axis`) for a tensor of `count` elements.

@@ -58,7 +58,8 @@ enum ConstantPreparation {
         }
     }
 
-    /// Int8 constants that only feed the weight inputs of float dense/conv/matmul/gather nodes.
+    /// Int8 constants that only feed the weight inputs of float dense/conv/matmul/gather nodes,
+    /// or the W and R inputs of LSTM/GRU/RNN (which compute in float: weights-only int8).
     static func weightsToDequantize(_ graph: Graph) -> Set<Int> {
         var candidates = Set<Int>()
         var excluded = Set<Int>()
@@ -68,9 +69,11 @@ enum ConstantPreparation {
             for (k, index) in node.inputs.enumerated() where index >= 0 && index < graph.tensors.count {
                 let t = graph.tensors[index]
                 guard t.kind == .constant, t.dtype == .int8, t.quant != nil else { continue }
-                let weightSlot = (node.op == .gather && k == 0) || (node.op != .gather && k >= 1)
+                let recurrent = node.op == .lstm || node.op == .gru || node.op == .rnn
+                let weightSlot = (node.op == .gather && k == 0) || (recurrent && (k == 1 || k == 2))
+                    || ([.dense, .conv2d, .matMul].contains(node.op) && k >= 1)
                 let floatOp = node.op == .gather ? true : floatActivation
-                if weightSlot && floatOp && [.dense, .conv2d, .matMul, .gather].contains(node.op) {
+                if weightSlot && floatOp {
                     candidates.insert(index)
                 } else {
                     excluded.insert(index)

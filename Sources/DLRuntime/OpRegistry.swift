@@ -86,7 +86,7 @@ enum OpRegistry {
         if isView(op) { return Prepared(kernel: .view) }
         switch op {
         case .dense: return try DenseKernel.prepare(context)
-        case .matMul: return try MatMulKernel.prepare(context)
+        case .matMul, .matMulInteger: return try MatMulKernel.prepare(context)
         case .conv2d: return try Conv2DKernel.prepare(context)
         case .maxPool2d, .avgPool2d, .globalAvgPool: return try PoolKernel.prepare(context)
         case .relu, .clip, .leakyRelu, .sigmoid, .tanh, .gelu: return try UnaryKernel.prepare(context)

@@ -1,12 +1,17 @@
 import DLCore
 import DLKernels
 
-/// Weights packed once per model for the GEMM microkernels (shared by every session, read
-/// only): the constant W of f32 dense and of int8 dense nodes, and the constant B of 2-D f32
-/// MatMuls. Keyed by node index, since one constant may feed products of both orientations.
+/// Weights packed once per model for the GEMM microkernels and the direct convolution
+/// (shared by every session, read only): the constant W of f32 dense and of int8 dense nodes,
+/// the constant B of 2-D f32 MatMuls, and the constant W of conv2d nodes whose spatial size
+/// is fixed. Keyed by node index, since one constant may feed products of both orientations.
 struct PackedWeights {
     var float: [Int: Gemm.PackedMatrix] = [:]
     var int8: [Int: GemmInt8.PackedWeights] = [:]
+    /// fp32 or int8 convolutions the direct kernel computes (`Conv2DDirect.supports`).
+    var conv: [Int: Conv2DDirect] = [:]
+    /// Other int8 convolutions: the weights of each group for the int8 GEMM.
+    var convInt8: [Int: [GemmInt8.PackedWeights]] = [:]
 
     init() {}
 
@@ -15,6 +20,10 @@ struct PackedWeights {
             let (x, w) = (node.inputs[0], node.inputs[1])
             guard x >= 0, w >= 0, let weights = constants[w] else { continue }
             let xType = types[x], wType = types[w]
+            if node.op == .conv2d {
+                packConvolution(n, node, xType, wType, weights)
+                continue
+            }
             guard wType.shape.rank == 2, let count = wType.shape.elementCount, count > 0 else { continue }
             switch node.op {
             case .dense:
@@ -33,6 +42,26 @@ struct PackedWeights {
             default:
                 continue
             }
+        }
+    }
+
+    /// A conv2d node with constant W: its geometry needs X's channels and spatial size fixed.
+    private mutating func packConvolution(_ n: Int, _ node: Node, _ xType: TensorType, _ wType: TensorType,
+                                          _ weights: UnsafeRawPointer) {
+        guard xType.shape.rank == 4, wType.shape.rank == 4, xType.dtype == wType.dtype,
+              xType.shape.dims.dropFirst().allSatisfy({ $0 > 0 }), wType.shape.dims.allSatisfy({ $0 > 0 }) else { return }
+        let p = Conv2DParams(node: node, x: xType, w: wType, batch: 1, activation: false)
+        guard p.groups >= 1, p.inChannels % p.groups == 0, p.outChannels % p.groups == 0,
+              wType.shape[1] == p.inChannelsPerGroup, p.outHeight >= 1, p.outWidth >= 1 else { return }
+        switch xType.dtype {
+        case .float32 where Conv2DDirect.supports(p) && p.kernelHeight * p.kernelWidth > 1:   // 1×1: the GEMM
+            conv[n] = Conv2DDirect(p, floatWeights: weights.assumingMemoryBound(to: Float.self))
+        case .int8 where Conv2DDirect.supports(p):
+            conv[n] = Conv2DDirect(p, int8Weights: weights.assumingMemoryBound(to: Int8.self))
+        case .int8:
+            convInt8[n] = Conv2DInt8.packWeights(p, weight: weights.assumingMemoryBound(to: Int8.self))
+        default:
+            return
         }
     }
 }

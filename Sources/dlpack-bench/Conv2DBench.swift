@@ -21,6 +21,8 @@ enum Conv2DBench {
     }
 
     static let layers: [Layer] = [
+        layer("cnn conv1 64x1x28x28 -> 16, 3x3", n: 64, c: 1, hw: 28, m: 16, k: 3, pad: 1),
+        layer("cnn conv2 64x16x14x14 -> 32, 3x3", n: 64, c: 16, hw: 14, m: 32, k: 3, pad: 1),
         layer("conv 1x8x28x28 -> 16, 3x3", n: 1, c: 8, hw: 28, m: 16, k: 3, pad: 1),
         layer("conv 64x8x28x28 -> 16, 3x3", n: 64, c: 8, hw: 28, m: 16, k: 3, pad: 1),
         layer("conv 1x64x56x56 -> 64, 3x3", n: 1, c: 64, hw: 56, m: 64, k: 3, pad: 1),
@@ -61,8 +63,32 @@ enum Conv2DBench {
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(Conv2D.scratchByteCount(p, threads: threads), 1),
                                                        alignment: 64)
         defer { scratch.deallocate() }
+        // weights packed for the direct kernel where the runtime packs them (stride-1 same-width, not 1×1)
+        let direct = Conv2DDirect.supports(p) && p.kernelHeight * p.kernelWidth > 1 ? Conv2DDirect(p, floatWeights: w) : nil
         let best = seconds { Conv2D.forward(p, input: x, weight: w, bias: b, output: &y, scratch: scratch, threads: threads,
-                                             scratchThreads: threads) }
+                                             scratchThreads: threads, direct: direct) }
+        return 2 * Double(p.multiplyAdds) / best / 1e9
+    }
+
+    /// int8 convolution on the direct kernel (weights packed once), in GOPS; nil when it does not apply.
+    static func measureInt8Direct(_ l: Layer, threads: Int) -> Double? {
+        let p = l.params
+        guard Conv2DDirect.supports(p) else { return nil }
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<p.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
+        let w = (0..<p.weightCount).map { _ in Int8.random(in: -127...127, using: &rng) }
+        let b = (0..<p.outChannels).map { _ in Int32.random(in: -1000...1000, using: &rng) }
+        let mult = [Float](repeating: 1e-3, count: p.outChannels)
+        let q = Conv2DInt8Quantization(inputZeroPoint: 3, outputZeroPoint: -1)
+        var y = [Int8](repeating: 0, count: p.outputCount)
+        let direct = Conv2DDirect(p, int8Weights: w)
+        let offsets = b.withUnsafeBufferPointer { direct.int8Offsets(bias: $0.baseAddress, inputZeroPoint: 3) }
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: direct.int8ScratchByteCount(images: threads), alignment: 64)
+        defer { scratch.deallocate() }
+        let best = seconds {
+            direct.forward(batch: p.batch, q, input: x, offsets: offsets, multipliers: mult, output: &y,
+                           scratch: scratch, scratchImages: threads, threads: threads)
+        }
         return 2 * Double(p.multiplyAdds) / best / 1e9
     }
 
@@ -130,12 +156,14 @@ enum Conv2DBench {
                     print("  \(l.name)\(pad) \(fmt(ours)) | (PyTorch not available)")
                 }
             }
-            print("conv2d int8, \(threads) thread\(threads == 1 ? "" : "s")   (GOPS: int8 raw weights | int8 packed weights | dlpack fp32 | best/fp32)")
+            print("conv2d int8, \(threads) thread\(threads == 1 ? "" : "s")   (GOPS: int8 raw weights | int8 packed weights | int8 direct | dlpack fp32 | best/fp32)")
             for (i, l) in layers.enumerated() {
                 let raw = measureInt8(l, threads: threads, packedWeights: false)
                 let packed = measureInt8(l, threads: threads, packedWeights: true)
+                let direct = measureInt8Direct(l, threads: threads)
                 let pad = String(repeating: " ", count: max(0, 32 - l.name.count))
-                print("  \(l.name)\(pad) \(fmt(raw)) | \(fmt(packed)) | \(fmt(fp32[i])) | \(fmt(max(raw, packed) / fp32[i]))x")
+                let best = max(raw, packed, direct ?? 0)
+                print("  \(l.name)\(pad) \(fmt(raw)) | \(fmt(packed)) | \(direct.map(fmt) ?? "    n/a") | \(fmt(fp32[i])) | \(fmt(best / fp32[i]))x")
             }
             if threads == 1 {
                 print("max pooling fp32, 1 thread   (GB/s of input: dlpack | PyTorch | ratio)")

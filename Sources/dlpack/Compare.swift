@@ -11,7 +11,20 @@ import Foundation
 /// a user sees where quantization loses accuracy.
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare two .dlpk models (e.g. float and int8) on the same inputs, per output and per layer.")
+        abstract: "Compare two .dlpk models (e.g. float and int8) on the same inputs, per output and per layer.",
+        discussion: """
+            Prints, per output and per intermediate float tensor both models name alike, the largest and \
+            mean absolute difference, the relative RMS error and (for class scores) how often the argmax agrees.
+
+            Examples:
+              dlpack compare model.dlpk model_int8.dlpk --data calib.npy
+              dlpack compare digits.dlpk digits_int8.dlpk --data Tests/Data/digits.csv --no-layers
+
+            --data takes .npy inputs (or a directory), or a CSV of raw rows to which the reference \
+            model's stored preprocessing is applied (a label column beyond the input width is ignored).
+
+            \(ExitStatus.helpText)
+            """)
 
     @Argument(help: "The reference model (usually float).")
     var reference: String
@@ -28,10 +41,23 @@ struct Compare: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also compare intermediate layers.")
     var layers = true
 
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
     func run() throws {
+        try reportingErrors(verbose: common.verbose) { try compare() }
+    }
+
+    private func compare() throws {
         let a = try DLPKModel.open(path: reference)
         let b = try DLPKModel.open(path: candidate)
-        let inputs = try CalibrationData.load(path: data, graph: a.graph)
+        guard a.graph.inputs.count == b.graph.inputs.count else {
+            throw DLError(.invalidArgument, "\(reference) has \(a.graph.inputs.count) input(s), \(candidate) has \(b.graph.inputs.count): not comparable")
+        }
+        let inputs = try ModelInputs.load(path: data, graph: a.graph, metadata: a.metadata).data
         let outputNames = a.graph.outputs.map { a.graph.tensors[$0].name }
         // Layer pairs: a float activation of the reference and its namesake (or int8 twin) in the candidate.
         var pairs: [(name: String, a: Int, b: Int)] = []

@@ -14,6 +14,10 @@ struct Convert: ParsableCommand {
               dlpack convert model.onnx model.dlpk
               dlpack convert model.onnx model_int8.dlpk --quantize int8 --calibrate calib.npy --method percentile
               dlpack convert model.onnx model_fp16.dlpk --quantize fp16 --compress 19
+
+            A float .dlpk can also be quantized afterwards: `dlpack quantize`.
+
+            \(ExitStatus.helpText)
             """)
 
     @Argument(help: "The ONNX model to read (external data is looked up next to it).")
@@ -43,6 +47,8 @@ struct Convert: ParsableCommand {
     @Flag(help: "Print the imported graph.")
     var dump = false
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         if let compress, !(0...22).contains(compress) { throw ValidationError("--compress must be 0 (raw) to 22") }
         if let quantize, quantize != "int8", quantize != "fp16" { throw ValidationError("--quantize must be int8 or fp16") }
@@ -54,7 +60,14 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        try reportingErrors(verbose: common.verbose) { try convert() }
+    }
+
+    private func convert() throws {
+        let progress = ProgressLine()
+        progress.update("converting: reading \(input)")
         let onnx = try OnnxDecoder.read(path: input)
+        progress.update("converting: importing \(onnx.graph.nodes.count) ONNX nodes")
         var model = try OnnxImporter.importModel(onnx)
         if let quantize {
             switch quantize {
@@ -69,6 +82,8 @@ struct Convert: ParsableCommand {
                 model = PostTrainingQuantizer.convertWeightsToFloat16(model)
             }
         }
+        progress.finish()
+        common.log("imported: \(model.graph.nodes.count) nodes, \(model.constants.count) constants")
         if dump { print(model.summary) }
         guard let output else { return }
         let file = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
@@ -94,15 +109,15 @@ struct Convert: ParsableCommand {
         let observed = PostTrainingQuantizer.calibrationModel(model).graph.outputs
         let names = observed.map { model.graph.tensors[$0].name }
         let batches = (data.sampleCount + 31) / 32
-        let showProgress = isatty(2) != 0
+        let progress = ProgressLine()
         var done = 0
         _ = try ModelRunner.run(graph: model.graph, metadata: model.metadata, constants: model.constants,
                                 observing: observed, data: data, batchSize: 32, collect: false) { values in
             for (k, v) in values.enumerated() { observer.observe(names[k], v) }
             done += 1
-            if showProgress { FileHandle.standardError.write("\rcalibrating: batch \(done)/\(batches)".data(using: .utf8)!) }
+            progress.update("calibrating: batch \(done)/\(batches)")
         }
-        if showProgress { FileHandle.standardError.write("\r\u{1b}[K".data(using: .utf8)!) }
+        progress.finish()
         return observer.ranges()
     }
 }

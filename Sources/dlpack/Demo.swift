@@ -6,19 +6,24 @@ import DLTrain
 import Foundation
 
 /// `dlpack demo`: the first five minutes in one command. Trains a small CNN on the bundled
-/// digits, exports fp32 and int8 .dlpk files, runs both through libdlpk from C and prints
-/// accuracy, size and latency side by side.
+/// digits, exports fp32 and int8 .dlpk files, runs both through libdlpk from C and from
+/// Python and prints accuracy, size and latency side by side.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a CNN on the bundled digits, export fp32 and int8 .dlpk, run both through libdlpk from C.",
+        abstract: "Train a CNN on the bundled digits, export fp32 and int8 .dlpk, run both through libdlpk from C and Python.",
         discussion: """
             Run from the repository root (it reads Tests/Data/digits.csv and builds bindings/c/demo_eval.c).
             libdlpk is installed once under <out>/../libdlpk with bindings/c/install.sh (reused afterwards).
+            The Python step (bindings/python/demo_eval.py, package dlpk) is skipped with a notice when
+            python3 or numpy is missing. Writes the models, training.svg/.png, confusion.svg/.png,
+            history.json/.csv and confusion.json under --out.
 
             Examples:
               dlpack demo
               dlpack demo --out /tmp/demo --epochs 12
               dlpack demo --quick --no-c      (seconds, runs the files in-process through DLRuntime)
+
+            \(ExitStatus.helpText)
             """)
 
     @Option(help: "Directory for the models, the test samples, the curves and the C program.")
@@ -39,12 +44,14 @@ struct Demo: ParsableCommand {
     @Option(help: "The libdlpk install prefix (default: <out>/../libdlpk; installed there when missing).")
     var prefix: String?
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(verbose: common.verbose) {
             let root = Self.repositoryRoot()
             let dataPath = data ?? root + "/Tests/Data/digits.csv"
             guard FileManager.default.fileExists(atPath: dataPath) else {
@@ -70,7 +77,7 @@ struct Demo: ParsableCommand {
             let steps = runEpochs * ((train.count + 31) / 32)
             print("training a CNN (conv 16 → pool → conv 32 → pool → dense 64 → 10) for \(runEpochs) epochs")
             let started = Date()
-            let history = try model.fit(train, loss: .crossEntropy, optimizer: Adam(learningRate: 3e-3),
+            let trained = try model.fit(train, loss: .crossEntropy, optimizer: Adam(learningRate: 3e-3),
                                         epochs: runEpochs, batchSize: 32, validation: test, metrics: [.accuracy],
                                         callbacks: [LearningRateScheduler(.cosine(steps: steps))], seed: 2)
             let trainSeconds = Date().timeIntervalSince(started)
@@ -80,12 +87,20 @@ struct Demo: ParsableCommand {
                 throw DLError(.numericalError, String(format: "test accuracy %.2f%% is below the demo's 95%% target", accuracy * 100))
             }
 
-            // 3. Curves, export, and the raw test samples for the C program.
+            // 3. Curves, confusion matrix, export, and the raw test samples for the C and Python programs.
+            let history = HistoryFile(trained)
             let keys = ["loss", "accuracy", "val_loss", "val_accuracy"]
-            let csvPath = out + "/history.csv", svgPath = out + "/training.svg"
-            try write(TrainingPlot.csv(history, keys: keys), to: csvPath)
-            try write(TrainingPlot.svg(history, keys: keys, title: "digits CNN: loss and accuracy per epoch"), to: svgPath)
+            let csvPath = out + "/history.csv", jsonPath = out + "/history.json"
+            try writeFile(Data(TrainingPlot.csv(history, keys: keys).utf8), to: csvPath)
+            try writeFile(try history.json(), to: jsonPath)
+            let curves = try Plot.write(TrainingPlot.drawing(history, keys: keys, title: "digits CNN: loss and accuracy per epoch"),
+                                        to: out + "/training")
             let labels = (0..<10).map { "digit \($0)" }
+            let confusion = ConfusionMatrix(labels: test.targets.labels ?? [], predicted: try model.predictClasses(test), classes: 10)
+            let confusionFile = ConfusionFile(confusion, labels: (0..<10).map(String.init))
+            try writeFile(try confusionFile.json(), to: out + "/confusion.json")
+            let confusionImages = try Plot.write(ConfusionChart.drawing(confusion, labels: confusionFile.labels,
+                                                                        title: "digits CNN, test set"), to: out + "/confusion")
             let fp32Path = out + "/digits_fp32.dlpk", int8Path = out + "/digits_int8.dlpk"
             try model.export(to: fp32Path, precision: .float32, labels: labels, preprocessing: [scaler.metadata])
             try model.export(to: int8Path, precision: .int8, labels: labels, preprocessing: [scaler.metadata],
@@ -94,43 +109,67 @@ struct Demo: ParsableCommand {
             try writeBinary(parts[1].features, to: samplesPath)
             try writeBinary((parts[1].targets.labels ?? []).map(Int32.init), to: labelsPath)
 
-            // 4. Run both files: through libdlpk from C, or in-process when that is not possible.
-            var runner = "libdlpk from C (\(out)/demo_eval, batch 1)"
-            var results: [Measurement]
+            // 4. Run both files: through libdlpk from C and from Python, or in-process when that is not possible.
+            var results: [(runner: String, fp32: Measurement, int8: Measurement)] = []
+            var notes: [String] = []
             if noC {
-                runner = "DLRuntime in-process (--no-c), batch 1"
-                results = try [fp32Path, int8Path].map { try Self.runInProcess($0, test) }
+                results.append(("DLRuntime in-process", try Self.runInProcess(fp32Path, test), try Self.runInProcess(int8Path, test)))
+                notes.append("libdlpk from C and Python: skipped (--no-c)")
             } else {
                 do {
-                    let program = try buildCProgram(root: root)
-                    results = try [fp32Path, int8Path].map {
-                        try Self.runC(program, $0, samplesPath, labelsPath, count: test.count)
+                    let (program, library) = try buildCProgram(root: root)
+                    let c = try [fp32Path, int8Path].map { try Self.parse(Self.shell([program, $0, samplesPath, labelsPath, String(test.count)],
+                                                                                     in: FileManager.default.currentDirectoryPath)) }
+                    results.append(("libdlpk from C", c[0], c[1]))
+                    if let reason = Self.pythonMissing() {
+                        notes.append("libdlpk from Python: skipped (\(reason))")
+                    } else {
+                        // A failure here leaves the C figures standing: it is reported, not fatal.
+                        let script = root + "/bindings/python/demo_eval.py"
+                        let environment = ["DLPK_LIBRARY": library, "PYTHONPATH": root + "/bindings/python/src"]
+                        do {
+                            let py = try [fp32Path, int8Path].map {
+                                try Self.parse(Self.shell(["python3", script, $0, samplesPath, labelsPath, String(test.count)],
+                                                          in: FileManager.default.currentDirectoryPath, environment: environment))
+                            }
+                            results.append(("libdlpk from Python", py[0], py[1]))
+                        } catch let error as DLError {
+                            notes.append("libdlpk from Python: failed (\(error.message))")
+                        }
                     }
                 } catch let error as DLError {
-                    print("note: the C runtime step failed (\(error.message));")
-                    print("      falling back to DLRuntime in-process, NOT the C runtime")
-                    runner = "DLRuntime in-process (C step failed), batch 1"
-                    results = try [fp32Path, int8Path].map { try Self.runInProcess($0, test) }
+                    print("note: the libdlpk step failed (\(error.message));")
+                    print("      falling back to DLRuntime in-process, NOT libdlpk")
+                    results.append(("DLRuntime in-process (libdlpk step failed)",
+                                    try Self.runInProcess(fp32Path, test), try Self.runInProcess(int8Path, test)))
                 }
             }
 
             // 5. The table and the paths.
             print("")
-            print("latency: \(runner), \(test.count) test images, one at a time")
-            let header = ["precision", "accuracy", "file size", "latency p50", "latency mean"]
+            print("\(test.count) test images, one at a time (batch 1), through each runtime; latency per image")
+            let header = ["precision", "accuracy", "file size", "latency p50", "latency mean", "run through"]
             var rows: [[String]] = []
-            for (name, path, r) in [("fp32", fp32Path, results[0]), ("int8", int8Path, results[1])] {
-                rows.append([name, String(format: "%.2f%%", r.accuracy * 100), Self.bytes(path),
-                             String(format: "%.1f µs", r.p50), String(format: "%.1f µs", r.mean)])
+            for result in results {
+                for (name, path, r) in [("fp32", fp32Path, result.fp32), ("int8", int8Path, result.int8)] {
+                    rows.append([name, String(format: "%.2f%%", r.accuracy * 100), TextFormat.fileSize(path),
+                                 String(format: "%.1f µs", r.p50), String(format: "%.1f µs", r.mean), result.runner])
+                }
             }
-            print(Self.table(header, rows))
+            print(TextFormat.table(header, rows))
+            for note in notes { print(note) }
             print("")
             print("wrote:")
-            for (what, path) in [("fp32 model", fp32Path), ("int8 model", int8Path), ("training curves (SVG)", svgPath),
-                                 ("training history (CSV)", csvPath), ("test images (raw f32)", samplesPath),
-                                 ("test labels (int32)", labelsPath)] {
-                print("  \(what.padding(toLength: 24, withPad: " ", startingAt: 0)) \(path)")
+            var written = [("fp32 model", fp32Path), ("int8 model", int8Path)]
+            written += curves.map { ("training curves (\($0.split(separator: ".").last!.uppercased()))", $0) }
+            written += confusionImages.map { ("confusion matrix (\($0.split(separator: ".").last!.uppercased()))", $0) }
+            written += [("training history (JSON)", jsonPath), ("training history (CSV)", csvPath),
+                        ("confusion matrix (JSON)", out + "/confusion.json"),
+                        ("test images (raw f32)", samplesPath), ("test labels (int32)", labelsPath)]
+            for (what, path) in written {
+                print("  \(what.padding(toLength: 26, withPad: " ", startingAt: 0)) \(path)")
             }
+            print("redraw: dlpack plot --history \(jsonPath) --out curves")
         }
     }
 
@@ -151,7 +190,7 @@ struct Demo: ParsableCommand {
     }
 
     /// Installs libdlpk under the prefix unless it is there, then compiles demo_eval.c against it.
-    private func buildCProgram(root: String) throws -> String {
+    private func buildCProgram(root: String) throws -> (program: String, library: String) {
         let outURL = URL(fileURLWithPath: out, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         let prefixPath = prefix ?? outURL.deletingLastPathComponent().appendingPathComponent("libdlpk").standardized.path
         let library = prefixPath + "/lib/libdlpk.so"
@@ -172,11 +211,11 @@ struct Demo: ParsableCommand {
             ?? "cc"
         try Self.shell([cc, "-O2", "-o", program, root + "/bindings/c/demo_eval.c", "-I", prefixPath + "/include",
                         "-L", prefixPath + "/lib", "-ldlpk", "-Wl,-rpath," + prefixPath + "/lib"], in: root)
-        return program
+        return (program, library)
     }
 
-    private static func runC(_ program: String, _ model: String, _ samples: String, _ labels: String, count: Int) throws -> Measurement {
-        let line = try shell([program, model, samples, labels, String(count)], in: FileManager.default.currentDirectoryPath)
+    /// The `accuracy=… mean_us=… p50_us=…` line that demo_eval.c and demo_eval.py print.
+    private static func parse(_ line: String) throws -> Measurement {
         var fields: [String: Double] = [:]
         for pair in line.split(whereSeparator: \.isWhitespace) {
             let kv = pair.split(separator: "=")
@@ -186,6 +225,14 @@ struct Demo: ParsableCommand {
             throw DLError(.invalidData, "demo_eval printed \(line)")
         }
         return Measurement(accuracy: accuracy, mean: mean, p50: p50)
+    }
+
+    /// Why the Python step cannot run here, or nil when python3 with numpy is there.
+    private static func pythonMissing() -> String? {
+        do { try shell(["python3", "-c", "import numpy"], in: FileManager.default.currentDirectoryPath) } catch {
+            return "python3 with numpy not found"
+        }
+        return nil
     }
 
     private static func runInProcess(_ path: String, _ test: Dataset) throws -> Measurement {
@@ -229,31 +276,7 @@ struct Demo: ParsableCommand {
         return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(_ text: String, to path: String) throws {
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw DLError(.ioError, "cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-
     private func writeBinary<T>(_ values: [T], to path: String) throws {
-        let data = values.withUnsafeBytes { Data($0) }
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw DLError(.ioError, "cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-
-    static func bytes(_ path: String) -> String {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return size >= 10_000 ? String(format: "%.1f KB", Double(size) / 1000) : "\(size) B"
-    }
-
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
-        func line(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: " | ") + " |"
-        }
-        return ([line(header), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"]
-                + rows.map(line)).joined(separator: "\n")
+        try writeFile(values.withUnsafeBytes { Data($0) }, to: path)
     }
 }

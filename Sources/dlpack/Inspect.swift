@@ -10,6 +10,13 @@ struct Inspect: ParsableCommand {
         discussion: """
             The file is fully validated first (every checksum included); a bad file gets one \
             line on stderr and exit status \(ExitStatus.failure).
+
+            Examples:
+              dlpack inspect model.dlpk
+              dlpack inspect model.dlpk --json
+              dlpack inspect model.dlpk --stats --repetitions 50
+
+            \(ExitStatus.helpText)
             """)
 
     @Argument(help: "The .dlpk file.")
@@ -24,8 +31,10 @@ struct Inspect: ParsableCommand {
     @Option(help: "Loads timed per encoding with --stats.")
     var repetitions = 20
 
+    @OptionGroup var common: CommonOptions
+
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(verbose: common.verbose) {
             let model = try DLPKModel.open(path: file)
             var report = InspectReport(file: file, model: model)
             if stats { report.stats = try InspectStats(model: model, repetitions: repetitions) }

@@ -1,75 +1,129 @@
+import ArgumentParser
+import DLConvert
+import DLCore
+import DLFormat
 import DLTrain
 import Foundation
 
-/// Training curves as files: the history as CSV (one row per epoch) and an SVG line chart
-/// with axes, tick labels, axis titles and a legend. Every series shares one y axis, so
-/// pass series on a similar scale (loss and accuracy both sit in [0, ~2] here).
-enum TrainingPlot {
-    /// `epoch,<key>,...` with the keys in the given order.
-    static func csv(_ history: History, keys: [String]) -> String {
-        var lines = [(["epoch"] + keys).joined(separator: ",")]
-        for (i, logs) in history.epochs.enumerated() {
-            lines.append(([String(i + 1)] + keys.map { logs[$0].map { String($0) } ?? "" }).joined(separator: ","))
+/// `dlpack plot`: training curves from a saved history, or a confusion matrix (from a model
+/// and labelled data, or from a saved matrix), as SVG and PNG.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw training curves or a confusion matrix as SVG and PNG.",
+        discussion: """
+            Training curves: --history FILE, the history.json (or history.csv) that `dlpack train` \
+            and `dlpack demo` write. Losses are drawn on the left, accuracy-like metrics on the right.
+            Confusion matrix: --model MODEL.dlpk --data DATA.csv (raw rows with the label in the last \
+            column, as `dlpack train` reads them; the model's stored preprocessing is applied), or \
+            --matrix confusion.json as `dlpack demo` writes it ({"labels": [...], "counts": [[...]]}, \
+            rows the true class).
+            --out BASE writes BASE.svg and BASE.png (--format picks one).
+
+            Examples:
+              dlpack plot --history out/demo/history.json --out out/demo/curves
+              dlpack plot --model digits.dlpk --data Tests/Data/digits.csv --out confusion
+              dlpack plot --matrix out/demo/confusion.json --out confusion --format png
+
+            \(ExitStatus.helpText)
+            """)
+
+    @Option(help: "A training history: history.json or history.csv.")
+    var history: String?
+
+    @Option(help: "Values to plot from the history, comma-separated (default: all but lr).")
+    var keys: String?
+
+    @Option(help: "A classifier .dlpk: its confusion matrix on --data.")
+    var model: String?
+
+    @Option(help: "Labelled data for --model: a CSV, features then the class label.")
+    var data: String?
+
+    @Option(help: "A saved confusion matrix (JSON).")
+    var matrix: String?
+
+    @Option(help: "The chart's title (default: from the input).")
+    var title: String?
+
+    @Option(help: "Output path without extension: writes <out>.svg and <out>.png.")
+    var out: String
+
+    @Option(help: "Which images to write: svg, png, or svg,png.")
+    var format: String = "svg,png"
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        let sources = [history != nil, model != nil || data != nil, matrix != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw ValidationError("give one of --history FILE, --model MODEL.dlpk --data DATA.csv, or --matrix FILE")
         }
-        return lines.joined(separator: "\n") + "\n"
+        if (model == nil) != (data == nil) { throw ValidationError("--model and --data go together") }
+        guard !formats.isEmpty, formats.allSatisfy({ $0 == "svg" || $0 == "png" }) else {
+            throw ValidationError("--format must be svg, png or svg,png")
+        }
     }
 
-    static func svg(_ history: History, keys: [String], title: String) -> String {
-        let width = 640.0, height = 400.0
-        let left = 60.0, right = 150.0, top = 40.0, bottom = 50.0
-        let plotW = width - left - right, plotH = height - top - bottom
-        let epochs = max(history.epochs.count, 1)
-        let values = keys.flatMap { history[$0] }.map(Double.init).filter(\.isFinite)
-        let yMax = niceCeiling(max(values.max() ?? 1, 1e-6))
-        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"]
-        func x(_ epoch: Double) -> Double { left + (epochs == 1 ? plotW / 2 : (epoch - 1) / Double(epochs - 1) * plotW) }
-        func y(_ v: Double) -> Double { top + plotH - v / yMax * plotH }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    var formats: [String] { format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
 
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(f(left + plotW / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>"]
-        // Grid and y ticks (5 steps), x ticks at every epoch (or every few when there are many).
-        for i in 0...5 {
-            let v = yMax * Double(i) / 5
-            svg.append("<line x1=\"\(f(left))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#e0e0e0\"/>")
-            svg.append("<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(String(format: "%g", (v * 1000).rounded() / 1000))</text>")
-        }
-        let step = max(1, Int((Double(epochs) / 10).rounded(.up)))
-        for e in stride(from: 1, through: epochs, by: step) {
-            svg.append("<line x1=\"\(f(x(Double(e))))\" y1=\"\(f(top + plotH))\" x2=\"\(f(x(Double(e))))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>")
-            svg.append("<text x=\"\(f(x(Double(e))))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(e)</text>")
-        }
-        svg.append("<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>")
-        svg.append("<line x1=\"\(f(left))\" y1=\"\(f(top + plotH))\" x2=\"\(f(left + plotW))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>")
-        svg.append("<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">epoch</text>")
-        svg.append("<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">value</text>")
-        // One polyline with point markers per series, and its legend entry.
-        for (k, key) in keys.enumerated() {
-            let color = colors[k % colors.count]
-            let points = history[key].enumerated().filter { $0.element.isFinite }
-                .map { "\(f(x(Double($0.offset + 1)))),\(f(y(Double($0.element))))" }
-            svg.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>")
-            for p in points {
-                let xy = p.split(separator: ",")
-                svg.append("<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>")
+    func run() throws {
+        try reportingErrors(verbose: common.verbose) {
+            let drawing: Drawing
+            if let history {
+                let h = try HistoryFile.read(path: history)
+                let available = TrainingPlot.plottedKeys(h)
+                let chosen = keys.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? available
+                let unknown = chosen.filter { !available.contains($0) && $0 != "lr" }
+                guard unknown.isEmpty, !chosen.isEmpty else {
+                    throw DLError(.notFound, "\(history) has no \(unknown.joined(separator: ", ")) (it has \(available.joined(separator: ", ")))")
+                }
+                common.log("\(history): \(h.epochs.count) epochs, plotting \(chosen.joined(separator: ", "))")
+                drawing = TrainingPlot.drawing(h, keys: chosen, title: title ?? "training curves (\(h.epochs.count) epochs)")
+            } else if let matrix {
+                let file = try ConfusionFile.read(path: matrix)
+                drawing = ConfusionChart.drawing(file.matrix, labels: file.labels, title: title ?? "confusion matrix")
+            } else {
+                let (m, labels) = try Self.confusion(model: model!, data: data!)
+                common.log("\(model!) on \(data!): \(m.counts.joined().reduce(0, +)) samples, \(m.classes) classes")
+                drawing = ConfusionChart.drawing(m, labels: labels, title: title ?? "confusion matrix")
             }
-            let ly = top + 10 + Double(k) * 20
-            svg.append("<line x1=\"\(f(left + plotW + 15))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW + 40))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>")
-            svg.append("<text x=\"\(f(left + plotW + 46))\" y=\"\(f(ly + 4))\">\(escape(key))</text>")
+            for written in try Self.write(drawing, to: out, formats: formats) { print("wrote \(written)") }
         }
-        svg.append("</svg>")
-        return svg.joined(separator: "\n") + "\n"
     }
 
-    /// The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ v, so the top tick is a round number.
-    private static func niceCeiling(_ v: Double) -> Double {
-        let magnitude = pow(10, floor(log10(v)))
-        for m in [1, 2, 2.5, 5, 10] where m * magnitude >= v * (1 - 1e-9) { return m * magnitude }
-        return 10 * magnitude
+    /// Writes the drawing as `<base>.svg` and/or `<base>.png`; returns the paths.
+    static func write(_ drawing: Drawing, to base: String, formats: [String] = ["svg", "png"]) throws(DLError) -> [String] {
+        var paths: [String] = []
+        for f in formats {
+            let path = base + "." + f
+            try writeFile(f == "svg" ? Data(SVGRenderer.render(drawing).utf8) : Data(PNGEncoder.encode(Rasterizer.render(drawing))), to: path)
+            paths.append(path)
+        }
+        return paths
     }
 
-    private static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    /// Runs a one-input, one-output classifier on labelled CSV rows through DLRuntime.
+    static func confusion(model path: String, data: String) throws(DLError) -> (ConfusionMatrix, [String]?) {
+        let file = try DLPKModel.open(path: path)
+        let inputs = try ModelInputs.load(path: data, graph: file.graph, metadata: file.metadata)
+        guard let labels = inputs.labels else {
+            throw DLError(.invalidData, "\(data) has no label column (the model takes every column as a feature)")
+        }
+        guard file.graph.outputs.count >= 1, let classes = file.graph.tensors[file.graph.outputs[0]].shape.dims.last, classes >= 2 else {
+            throw DLError(.invalidModel, "\(path): the first output is not a vector of class scores")
+        }
+        if let bad = labels.firstIndex(where: { $0 >= classes }) {
+            throw DLError(.invalidData, "\(data), row \(bad + 1): label \(labels[bad]) but the model has \(classes) classes")
+        }
+        let scores: [Float]
+        do {
+            scores = try ModelRunner.run(file, observing: [file.graph.outputs[0]], data: inputs.data, batchSize: 64)[0]
+        } catch let error as DLError { throw error } catch { throw DLError(.internalError, "\(error)") }
+        let predicted = (0..<labels.count).map { r in
+            let row = scores[r * classes ..< (r + 1) * classes]
+            return row.indices.max { row[$0] < row[$1] }! - r * classes
+        }
+        let names = file.metadata.labels.count == classes ? file.metadata.labels : nil
+        return (ConfusionMatrix(labels: labels, predicted: predicted, classes: classes), names)
     }
 }

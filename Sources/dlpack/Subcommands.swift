@@ -9,4 +9,7 @@ let dlpackSubcommands: [any ParsableCommand.Type] = [
     Version.self,
     Demo.self,
     Train.self,
+    Quantize.self,
+    Bench.self,
+    Plot.self,
 ]

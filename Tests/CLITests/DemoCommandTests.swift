@@ -26,7 +26,8 @@ struct DemoCommandTests {
             #expect(accuracy > 50, "\(row)")
         }
         #expect(result.stdout.contains("DLRuntime in-process"))
-        for name in ["digits_fp32.dlpk", "digits_int8.dlpk", "history.csv", "training.svg"] {
+        for name in ["digits_fp32.dlpk", "digits_int8.dlpk", "history.csv", "history.json", "training.svg", "training.png",
+                     "confusion.json", "confusion.svg", "confusion.png"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + name), "\(name)")
         }
         // The int8 file is the smaller one; the history has a row per epoch; the chart has axes and a legend.
@@ -37,6 +38,24 @@ struct DemoCommandTests {
         let svg = try String(contentsOfFile: dir + "/training.svg", encoding: .utf8)
         #expect(svg.components(separatedBy: "<polyline").count == 5)
         #expect(svg.contains(">epoch</text>") && svg.contains(">val_accuracy</text>"))
+        #expect(result.stdout.contains("libdlpk from C and Python: skipped (--no-c)"))
+
+        // The saved history and matrix redraw through `dlpack plot`; the PNGs decode.
+        let redraw = try runDlpack(["plot", "--history", dir + "/history.json", "--out", dir + "/again", "--format", "svg"])
+        #expect(redraw.status == 0, "\(redraw.stderr)")
+        let again = try String(contentsOfFile: dir + "/again.svg", encoding: .utf8)
+        #expect(again.components(separatedBy: "<polyline").count == 5)
+        let matrix = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/confusion.json"))) as? [String: Any])
+        let counts = try #require(matrix["counts"] as? [[Int]])
+        // One count per test image ("digits: N training and M test images").
+        let words = result.stdout.split(separator: "\n").first { $0.hasPrefix("digits: ") }?.split(separator: " ") ?? []
+        let testImages = words.firstIndex(of: "test").flatMap { Int(words[$0 - 1]) }
+        #expect(counts.count == 10 && counts.allSatisfy { $0.count == 10 })
+        #expect(testImages != nil && counts.joined().reduce(0, +) == testImages)
+        for image in ["training.png", "confusion.png"] {
+            guard let png = try PNGProbe.read(dir + "/" + image) else { continue }
+            #expect(png.crc_ok && png.width > 600, "\(image)")
+        }
     }
 
     @Test func aMissingDataFileIsOneLineAndExitStatusOne() throws {

@@ -106,10 +106,32 @@ struct VersionCommandTests {
     @Test func printsToolAndFormatVersion() throws {
         let result = try runDlpack(["version"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains(".dlpk format 1.0"))
+        #expect(result.stdout.contains(".dlpk format 1.1"))
         let json = try runDlpack(["version", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let format = try #require(object["format"] as? [String: Int])
-        #expect(format == ["major": 1, "minor": 0])
+        #expect(format == ["major": 1, "minor": 1])
+    }
+}
+
+@Suite("dlpack version: bad input")
+struct VersionBadInputTests {
+    @Test func anUnknownOptionIsOneLineAndExitStatus64() throws {
+        let result = try runDlpack(["version", "--bogus"])
+        #expect(result.status == 64)
+        #expect(result.stderr == "dlpack: Unknown option '--bogus' (see 'dlpack version --help')\n")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func verboseAddsTheUsage() throws {
+        let result = try runDlpack(["version", "--bogus", "--verbose"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("dlpack: Unknown option '--bogus'"))
+        #expect(result.stderr.contains("Usage: dlpack version"))
+    }
+
+    @Test func helpHasAnExample() throws {
+        let result = try runDlpack(["version", "--help"])
+        #expect(result.status == 0 && result.stdout.contains("dlpack version --json"))
     }
 }

@@ -30,8 +30,11 @@ def out_of_scope_reason(name, model):
     """None if dlpack should pass the case, else why it is out of scope."""
     for node in model.graph.node:
         attrs = {a.name: a for a in node.attribute}
-        if node.op_type == "Dropout" and (len(node.output) > 1 or len(node.input) > 2):
-            return "training-mode Dropout (mask output or training_mode input): inference only"
+        if node.op_type == "Dropout" and len(node.input) > 2 and node.input[2]:
+            return "training-mode Dropout (training_mode input): inference only"
+        if node.op_type == "Dropout" and len(node.output) > 1 and node.output[1]:
+            return ("Dropout's mask output: a bool tensor, and .dlpk has no bool element type "
+                    "(in inference the mask is all true; exporters drop it)")
         if node.op_type == "BatchNormalization" and (len(node.output) > 1 or "training_mode" in attrs):
             return "training-mode BatchNormalization (running statistics): inference only"
         if node.op_type in ("MaxPool", "AveragePool", "Conv", "QLinearConv"):
@@ -64,6 +67,9 @@ def out_of_scope_reason(name, model):
                 return (f"{node.op_type} on plain (unquantized) {ints[t]} tensors: the .dlpk op set computes on "
                         "floats and on quantized int8 (scale and zero point), not integer arithmetic")
     for vi in list(model.graph.input) + list(model.graph.output):
+        kind = vi.type.WhichOneof("value")
+        if kind != "tensor_type":
+            return f"{kind.replace('_type', '')} values ({vi.name}): .dlpk graphs carry tensors only"
         t = vi.type.tensor_type.elem_type
         if t not in _TENSOR_TYPES:
             return f"element type {t} ({vi.name}) is not a .dlpk tensor type"

@@ -1,5 +1,6 @@
 import DLConvert
 import DLCore
+import DLRuntime
 import Testing
 import _TestSupport
 
@@ -76,6 +77,65 @@ import _TestSupport
             for i in original.indices { #expect(abs(half[i] - original[i]) <= abs(original[i]) * 0x1p-11 + 1e-7) }
             #expect(h.graph.tensors[new.inputs[2]].dtype == .float32)   // biases stay float32
         }
+    }
+}
+
+/// LSTM/GRU/RNN weights stored int8 (weights only): the converter's side and the runtime's
+/// widening at load, against the float model run with the same dequantized weights.
+@Suite struct RecurrentWeightQuantizationTests {
+    @Test func lstm_weights_become_int8_per_output_row_and_the_bias_stays_float() throws {
+        let model = try Fixture.importModel("lstm_zero_state.onnx")
+        let q = try PostTrainingQuantizer.quantizeInt8(model, ranges: [:])
+        #expect(q.graph.nodes.map(\.op) == [.lstm])
+        let before = model.graph.nodes[0], after = q.graph.nodes[0]
+        for slot in 1...2 {
+            let t = q.graph.tensors[after.inputs[slot]]
+            let params = try #require(t.quant)
+            #expect(t.dtype == .int8 && t.kind == .constant)
+            #expect(params.axis == 1 && params.scales.count == t.shape[1] && params.zeroPoints.allSatisfy { $0 == 0 })
+            let original = try #require(model.floatConstant(before.inputs[slot]))
+            let bytes = try #require(q.constants[after.inputs[slot]])
+            let inner = t.shape[2]
+            for i in original.indices {
+                let row = (i / inner) % t.shape[1]
+                let v = Int8(bitPattern: bytes[i])
+                #expect(v != -128)
+                #expect(abs(Float(v) * params.scales[row] - original[i]) <= params.scales[row] / 2 + 1e-7)
+            }
+            // Each row's largest weight maps to ±127 (scale = max|w| / 127).
+            for row in 0..<t.shape[1] {
+                #expect((0..<inner).map { abs(Int(Int8(bitPattern: bytes[row * inner + $0]))) }.max() == 127)
+            }
+        }
+        #expect(q.graph.tensors[after.inputs[3]].dtype == .float32)
+        let excluded = try PostTrainingQuantizer.quantizeInt8(model, ranges: [:], exclude: [before.name])
+        #expect(excluded.graph.tensors[excluded.graph.nodes[0].inputs[1]].dtype == .float32)
+    }
+
+    @Test func the_runtime_widens_int8_recurrent_weights_at_load() throws {
+        let model = try Fixture.importModel("lstm_zero_state.onnx")
+        let q = try PostTrainingQuantizer.quantizeInt8(model, ranges: [:])
+        let input = try NpyFile.read(path: Fixture.path("lstm_zero_state_input.npy"))
+        let expected = try NpyFile.read(path: Fixture.path("lstm_zero_state_expected.npy"))
+        func run(_ m: ImportedModel) throws -> [Float] {
+            let session = try Session(model: try Model(graph: m.graph, metadata: m.metadata, constants: m.constants))
+            return try session.run([input.floatValues], shapes: [Shape(input.dims)])[0]
+        }
+        // The reference: the float model whose W and R are the int8 values times their scales.
+        var dequantized = model
+        let node = q.graph.nodes[0]
+        for slot in 1...2 {
+            let t = q.graph.tensors[node.inputs[slot]], params = try #require(t.quant)
+            let bytes = try #require(q.constants[node.inputs[slot]])
+            let inner = t.shape[2]
+            let values = bytes.indices.map { Float(Int8(bitPattern: bytes[$0])) * params.scales[($0 / inner) % t.shape[1]] }
+            dequantized.constants[model.graph.nodes[0].inputs[slot]] = values.withUnsafeBytes { Array($0) }
+        }
+        let int8 = try run(q)
+        #expect(maxAbsDifference(int8, try run(dequantized)) <= 1e-6)
+        // And close to onnxruntime's float result (hidden states in (-1, 1)).
+        #expect(maxAbsDifference(int8, expected.floatValues) <= 0.02)
+        #expect(maxAbsDifference(int8, expected.floatValues) > 0)
     }
 }
 

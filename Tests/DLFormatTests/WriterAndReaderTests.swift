@@ -185,4 +185,22 @@ struct TypedValuesTests {
         #expect(back.constantValues(w, as: SIMD4<Float>.self) == nil)  // 28 bytes, not a multiple of 16
         #expect(back.constantValues(99, as: Float.self) == nil)
     }
+
+    /// The writer stamps the lowest minor version that defines what the file uses (SPEC §8):
+    /// 1.0 for ops 1–33, 1.1 once op 34 (MatMulInteger) appears; the reader reports it.
+    @Test func minorVersionIsTheLowestThatDefinesTheFile() throws {
+        func written(_ op: OpCode) throws -> FormatVersion {
+            var g = Graph()
+            let a = g.addTensor(TensorDesc(name: "a", dtype: .int8, shape: Shape([2, 3])))
+            let b = g.addTensor(TensorDesc(name: "b", dtype: .int8, shape: Shape([3, 2])))
+            let y = g.addTensor(TensorDesc(name: "y", dtype: .int32, shape: Shape([2, 2])))
+            g.nodes = [Node(name: "n", op: op, inputs: [a, b], outputs: [y])]
+            g.inputs = [a, b]
+            g.outputs = [y]
+            return try DLPKModel.load(bytes: try DLPKModel(graph: g, constants: [:]).serialize()).formatVersion
+        }
+        #expect(try written(.matMul) == FormatVersion(major: 1, minor: 0))
+        #expect(try written(.matMulInteger) == FormatVersion(major: 1, minor: 1))
+        #expect(FormatVersion.current == FormatVersion(major: 1, minor: 1))
+    }
 }

@@ -110,6 +110,8 @@ import _TestSupport
         let cases = [
             Pool2DParams(batch: 2, channels: 3, inHeight: 28, inWidth: 28, kernel: (2, 2), strides: (2, 2)),
             Pool2DParams(batch: 2, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2)),
+            Pool2DParams(batch: 1, channels: 2, inHeight: 6, inWidth: 70, kernel: (2, 2), strides: (2, 2)),   // 16+16+3 per row
+            Pool2DParams(batch: 1, channels: 3, inHeight: 14, inWidth: 14, kernel: (2, 2), strides: (2, 2)),
             Pool2DParams(batch: 1, channels: 2, inHeight: 8, inWidth: 8, kernel: (2, 2), strides: (2, 2), pads: (0, 0, 1, 1)),
             Pool2DParams(batch: 1, channels: 2, inHeight: 9, inWidth: 37, kernel: (2, 2), strides: (2, 2), ceilMode: true),
             Pool2DParams(batch: 1, channels: 2, inHeight: 7, inWidth: 35, kernel: (2, 2), strides: (2, 2), pads: (1, 1, 1, 1)),

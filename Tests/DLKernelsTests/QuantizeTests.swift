@@ -90,6 +90,25 @@ import _TestSupport
         }
     }
 
+    @Test("int8Weights on a recurrent W [directions, rows, inputs], axis 1: one scale per row from both directions")
+    func int8WeightsPerRowAcrossDirections() throws {
+        // Row 0 peaks at 2 (direction 1), row 1 at -0.5 (direction 0), row 2 at 0.4 (direction 1);
+        // row 3 is all zeros.
+        let w: [Float] = [0.5, -1, 0.25, -0.5, 0.1, 0.2, 0, 0,
+                          0, 2, 0.3, 0.1, 0.4, -0.2, 0, 0]
+        let (p, q) = try w.withUnsafeBufferPointer { buf throws(DLError) in
+            try Quantize.int8Weights(buf, shape: Shape([2, 4, 2]), axis: 1)
+        }
+        #expect(p.axis == 1 && p.zeroPoints == [0, 0, 0, 0])
+        #expect(p.scales == [Float(2) / 127, Float(0.5) / 127, Float(0.4) / 127, 1])
+        for i in w.indices {
+            let row = (i / 2) % 4
+            #expect(q[i] >= -127)
+            #expect(Float(q[i]) == Quantize.roundHalfEven(w[i] / p.scales[row]))
+        }
+        #expect(q[3] == -127 && q[9] == 127 && q[12] == 127)
+    }
+
     @Test func nonFiniteWeightsAndShapeMismatchThrow() {
         let w: [Float] = [1, .nan, 2, 3]
         #expect(throws: DLError.self) {
@@ -221,6 +240,89 @@ extension KernelLevelTests {
             let expectedBack = q.map { Quantize.dequantize(Int32($0), scale: scale, zeroPoint: zp) }
             #expect(back.map(\.bitPattern) == expectedBack.map(\.bitPattern), "\(isa) count \(count)")
         }
+    }
+}
+
+extension KernelLevelTests {
+    @Test("uint8 buffer quantize/dequantize are bit-exact with the scalar rules at every level, per tensor and per channel",
+          arguments: Dispatch.available)
+    func bufferQuantizeUInt8MatchesScalar(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        var rng = SeededGenerator(seed: 37)
+        for count in [1, 7, 8, 15, 16, 17, 63, 1000] {
+            var x = (0..<count).map { _ in Float.random(in: -8...8, using: &rng) }
+            let specials: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 0.125, -0.125, 0.375, 0, -0.0]
+            for (i, v) in specials.enumerated() where i < count { x[(i * 7) % count] = v }
+            // Per tensor, and per channel along axis 0 of [2, count] (two runs with their own zero points).
+            let cases: [(Shape, QuantParams, [Float])] = [
+                (Shape([count]), QuantParams(scale: 0.05, zeroPoint: 131), x),
+                (Shape([2, count]), QuantParams(scales: [0.05, 0.25], zeroPoints: [0, 255], axis: 0), x + x),
+            ]
+            for (shape, params, values) in cases {
+                var q = [UInt8](repeating: 0, count: values.count)
+                try values.withUnsafeBufferPointer { src throws(DLError) in
+                    try q.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                        try Quantize.quantize(src, shape: shape, params: params, into: dst)
+                    }
+                }
+                let channel = { (i: Int) in params.scales.count == 1 ? 0 : i / count }
+                let expected = values.indices.map { i in
+                    UInt8(Quantize.quantize(values[i], scale: params.scales[channel(i)], zeroPoint: params.zeroPoints[channel(i)],
+                                            range: Quantize.uint8Range))
+                }
+                #expect(q == expected, "\(isa) count \(count) \(shape)")
+
+                var back = [Float](repeating: 0, count: values.count)
+                try q.withUnsafeBufferPointer { src throws(DLError) in
+                    try back.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                        try Quantize.dequantize(src, shape: shape, params: params, into: dst)
+                    }
+                }
+                let expectedBack = q.indices.map { i in
+                    Float(Int32(q[i]) - params.zeroPoints[channel(i)]) * params.scales[channel(i)]
+                }
+                #expect(back.map(\.bitPattern) == expectedBack.map(\.bitPattern), "\(isa) count \(count) \(shape)")
+            }
+        }
+    }
+}
+
+@Suite struct IntegerDequantizeTests {
+    @Test("uint8 saturates at 0 and 255; int8 ranges are refused for uint8 output")
+    func uint8Saturation() throws {
+        let x: [Float] = [-1e6, -0.1, 0, 0.1, 12.7, 1e6, 2.5, 3.5]
+        var q = [UInt8](repeating: 0, count: x.count)
+        try x.withUnsafeBufferPointer { src throws(DLError) in
+            try q.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.quantize(src, shape: Shape([x.count]), params: QuantParams(scale: 1, zeroPoint: 10), into: dst)
+            }
+        }
+        // -1e6 → 0; -0.1 → 10; 0 → 10; 12.7 → 23; 1e6 → 255; 2.5 → 12 (half to even); 3.5 → 14.
+        #expect(q == [0, 10, 10, 10, 23, 255, 12, 14])
+        #expect(throws: DLError.self) {
+            try x.withUnsafeBufferPointer { src throws(DLError) in
+                try q.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                    try Quantize.quantize(src, shape: Shape([x.count]), params: QuantParams(scale: 1, zeroPoint: 0),
+                                          range: -128...127, into: dst)
+                }
+            }
+        }
+    }
+
+    @Test("int32 dequantize: (q − zp) × scale per channel, without overflow at the int32 extremes")
+    func int32() throws {
+        let q: [Int32] = [.max, .min, 0, 7, -7, 100]
+        let params = QuantParams(scales: [0.5, 0.25], zeroPoints: [-5, 3], axis: 0)
+        var y = [Float](repeating: 0, count: q.count)
+        try q.withUnsafeBufferPointer { src throws(DLError) in
+            try y.withUnsafeMutableBufferPointer { dst throws(DLError) in
+                try Quantize.dequantize(src, shape: Shape([2, 3]), params: params, into: dst)
+            }
+        }
+        let expected: [Float] = [Float(Double(Int32.max) + 5) * 0.5, Float(Double(Int32.min) + 5) * 0.5, 2.5,
+                                 1, -2.5, 24.25]
+        #expect(y == expected)
     }
 }
 

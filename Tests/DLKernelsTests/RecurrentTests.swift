@@ -82,6 +82,14 @@ struct NaiveRecurrence {
     }
 }
 
+/// [a, b, rest] -> [b, a, rest]
+func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
+    let rest = v.count / (a * b)
+    var out = v
+    for i in 0..<a { for j in 0..<b { for k in 0..<rest { out[(j * a + i) * rest + k] = v[(i * b + j) * rest + k] } } }
+    return out
+}
+
 @Suite struct RecurrentTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var seq = 5, batch = 3, input = 4, hidden = 6
@@ -99,13 +107,6 @@ struct NaiveRecurrence {
         Case(seq: 6, batch: 2, input: 3, hidden: 5, direction: .bidirectional, batchFirst: true),
     ]
 
-    /// [a, b, rest] -> [b, a, rest]
-    func swapLeading(_ v: [Float], _ a: Int, _ b: Int) -> [Float] {
-        let rest = v.count / (a * b)
-        var out = v
-        for i in 0..<a { for j in 0..<b { for k in 0..<rest { out[(j * a + i) * rest + k] = v[(i * b + j) * rest + k] } } }
-        return out
-    }
 
     func check(_ kind: NaiveRecurrence.Kind, _ c: Case) {
         var data = TestData(seed: 51)
@@ -175,4 +176,79 @@ struct NaiveRecurrence {
     @Test(arguments: cases) func gruMatchesTheOnnxEquations(_ c: Case) { check(.gru(linearBeforeReset: false), c) }
     @Test(arguments: cases) func gruLinearBeforeResetMatchesTheOnnxEquations(_ c: Case) { check(.gru(linearBeforeReset: true), c) }
     @Test(arguments: cases) func rnnMatchesTheOnnxEquations(_ c: Case) { check(.rnn, c) }
+}
+
+/// The LSTM's fast paths (R packed once or per call, the fused cell at each vector level, the
+/// first step skipped for a zero initial state) on awkward sizes, against the Double recurrence.
+/// Serialized: the GEMM level is global.
+@Suite(.serialized) struct LSTMLevelTests {
+    struct Shape: Sendable { var seq, batch, input, hidden: Int; var direction: RecurrentParams.Direction; var batchFirst = false }
+
+    static let shapes = [
+        Shape(seq: 3, batch: 1, input: 3, hidden: 17, direction: .forward),
+        Shape(seq: 4, batch: 7, input: 5, hidden: 16, direction: .reverse),
+        Shape(seq: 2, batch: 3, input: 7, hidden: 63, direction: .bidirectional),
+        Shape(seq: 2, batch: 65, input: 3, hidden: 9, direction: .forward, batchFirst: true),
+        Shape(seq: 3, batch: 2, input: 1, hidden: 65, direction: .forward),
+        Shape(seq: 2, batch: 13, input: 32, hidden: 64, direction: .bidirectional, batchFirst: true),
+        // enough work to split the batch over two threads (7 = 3 + 4 rows)
+        Shape(seq: 4, batch: 7, input: 3, hidden: 63, direction: .reverse),
+    ]
+
+    /// The op kernels' level matching a GEMM level.
+    static func opsLevel(_ isa: ISA) -> Int32 {
+        switch isa {
+        case .portable: return OpsISA.portable
+        case .avx2: return OpsISA.avx2
+        case .avx512, .avx512VNNI: return OpsISA.avx512
+        case .neon, .neonDotProd: return OpsISA.neon
+        }
+    }
+
+    @Test("LSTM matches the ONNX equations at every level, R packed once or per call, with or without a state, on 1 or 2 threads",
+          arguments: Dispatch.available)
+    func lstmAtEveryLevel(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        var data = TestData(seed: 88)
+        for c in Self.shapes {
+            for (packed, zeroState) in [(false, false), (true, true), (true, false)] {
+                let p = RecurrentParams(sequenceLength: c.seq, batch: c.batch, inputSize: c.input, hiddenSize: c.hidden,
+                                        direction: c.direction, batchFirst: c.batchFirst)
+                let dirs = p.directions, hs = c.hidden, g = LSTM.gates
+                var naive = NaiveRecurrence(kind: .lstm, seq: c.seq, batch: c.batch, input: c.input, hidden: hs, dirs: dirs,
+                                            x: data.floats(c.seq * c.batch * c.input), w: data.floats(dirs * g * hs * c.input),
+                                            r: data.floats(dirs * g * hs * hs), b: data.floats(dirs * 2 * g * hs),
+                                            h0: [], c0: [], lengths: nil, reverseOnly: c.direction == .reverse)
+                naive.h0 = zeroState ? [Float](repeating: 0, count: dirs * c.batch * hs) : data.floats(dirs * c.batch * hs)
+                naive.c0 = zeroState ? naive.h0 : data.floats(dirs * c.batch * hs)
+                let expected = naive.run()
+                let x = c.batchFirst ? swapLeading(naive.x, c.seq, c.batch) : naive.x
+                let h0 = c.batchFirst ? swapLeading(naive.h0, dirs, c.batch) : naive.h0
+                let c0 = c.batchFirst ? swapLeading(naive.c0, dirs, c.batch) : naive.c0
+                var y = [Float](repeating: .nan, count: c.seq * dirs * c.batch * hs)
+                var yh = [Float](repeating: .nan, count: dirs * c.batch * hs), yc = yh
+                let packedR = packed ? PackedRecurrence(p, gates: g, recurrence: naive.r) : nil
+                withScratch(LSTM.scratchByteCount(p)) { s in
+                    LSTM.forward(p, input: x, weight: naive.w, recurrence: naive.r, bias: naive.b, sequenceLengths: nil,
+                                 initialH: zeroState ? nil : h0, initialC: zeroState ? nil : c0,
+                                 output: &y, outputH: &yh, outputC: &yc, scratch: s, threads: packed ? 2 : 1,
+                                 isa: Self.opsLevel(isa), packedRecurrence: packedR)
+                }
+                if c.batchFirst {
+                    var t = y
+                    for bi in 0..<c.batch { for s in 0..<c.seq { for d in 0..<dirs { for j in 0..<hs {
+                        t[((s * dirs + d) * c.batch + bi) * hs + j] = y[((bi * c.seq + s) * dirs + d) * hs + j]
+                    } } } }
+                    y = t
+                    yh = swapLeading(yh, c.batch, dirs)
+                    yc = swapLeading(yc, c.batch, dirs)
+                }
+                let what = "\(isa) s\(c.seq) b\(c.batch) i\(c.input) h\(hs) \(c.direction) bf \(c.batchFirst) packed \(packed) zero \(zeroState)"
+                #expect(allClose(y, expected.y, rtol: 1e-4, atol: 1e-5), "\(what): Y")
+                #expect(allClose(yh, expected.h, rtol: 1e-4, atol: 1e-5), "\(what): Y_h")
+                #expect(allClose(yc, expected.c, rtol: 1e-4, atol: 1e-5), "\(what): Y_c")
+            }
+        }
+    }
 }

@@ -51,15 +51,17 @@ import _TestSupport
 
     @Test func modelWithAnOpWithoutKernelIsRefusedAtLoad() throws {
         let dir = try fixtureDirectory()
-        // MatMul whose batch dimensions broadcast ([2, 1, 3, 4] x [5, 4, 6]) has no kernel in this build.
+        // MatMulInteger with one zero point per column of B has no kernel in this build.
         var g = Graph()
-        let a = g.addTensor(TensorDesc(name: "a", dtype: .float32, shape: Shape([2, 1, 3, 4])))
-        let b = g.addTensor(TensorDesc(name: "b", dtype: .float32, shape: Shape([5, 4, 6]), kind: .constant))
-        let y = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([2, 5, 3, 6])))
-        g.nodes = [Node(name: "matmul", op: .matMul, inputs: [a, b], outputs: [y])]
+        let a = g.addTensor(TensorDesc(name: "a", dtype: .uint8, shape: Shape([2, 1, 3, 4]), quant: QuantParams(scale: 1, zeroPoint: 3)))
+        let b = g.addTensor(TensorDesc(name: "b", dtype: .int8, shape: Shape([4, 6]),
+                                       quant: QuantParams(scales: [Float](repeating: 1, count: 6), zeroPoints: [0, 1, 2, 3, 4, 5], axis: 1),
+                                       kind: .constant))
+        let y = g.addTensor(TensorDesc(name: "y", dtype: .int32, shape: Shape([2, 1, 3, 6])))
+        g.nodes = [Node(name: "matmul", op: .matMulInteger, inputs: [a, b], outputs: [y])]
         g.inputs = [a]; g.outputs = [y]
         let path = dir.appendingPathComponent("unsupported.dlpk").path
-        try DLPKModel(graph: g, constants: [b: TestModels.bytes([Float](repeating: 0.5, count: 120))]).write(to: path)
+        try DLPKModel(graph: g, constants: [b: [UInt8](repeating: 1, count: 24)]).write(to: path)
         let error = #expect(throws: DLError.self) { _ = try Model.open(path: path) }
         #expect(error?.code == .unsupportedOp)
         #expect(error?.message.contains("'matmul'") == true)

@@ -171,3 +171,47 @@ import _TestSupport
         #expect(out == expected)
     }
 }
+
+/// Weights-only int8 for the recurrent ops: W and R int8 per output row (axis 1), widened at
+/// load, give exactly the outputs of the same graph with those weights given as floats.
+@Suite struct RecurrentInt8WeightTests {
+    @Test(arguments: [OpCode.lstm, .gru, .rnn])
+    func int8WeightsEqualTheirDequantizedFloats(op: OpCode) throws {
+        let (steps, batch, inputSize, hidden, directions) = (4, 3, 5, 6, 2)
+        let gates = op == .lstm ? 4 : op == .gru ? 3 : 1
+        var rng = SeededGenerator(seed: 21)
+        let rows = gates * hidden
+        let scales = (0..<rows).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
+        let wq = (0..<(directions * rows * inputSize)).map { _ in Int8.random(in: -127...127, using: &rng) }
+        let rq = (0..<(directions * rows * hidden)).map { _ in Int8.random(in: -127...127, using: &rng) }
+        func dequantized(_ q: [Int8], inner: Int) -> [Float] {
+            q.indices.map { Float(q[$0]) * scales[($0 / inner) % rows] }
+        }
+        func model(int8: Bool, options: ModelOptions = ModelOptions()) throws -> Model {
+            var g = Graph()
+            let x = g.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([steps, -1, inputSize])))
+            let params = QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: rows), axis: 1)
+            let w = g.addTensor(TensorDesc(name: "w", dtype: int8 ? .int8 : .float32, shape: Shape([directions, rows, inputSize]),
+                                           quant: int8 ? params : nil, kind: .constant))
+            let r = g.addTensor(TensorDesc(name: "r", dtype: int8 ? .int8 : .float32, shape: Shape([directions, rows, hidden]),
+                                           quant: int8 ? params : nil, kind: .constant))
+            let y = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([steps, directions, -1, hidden])))
+            g.nodes = [Node(name: "cell", op: op, inputs: [x, w, r], outputs: [y],
+                            attributes: [Attribute("hidden_size", .int(Int64(hidden))), Attribute("direction", .int(2))])]
+            g.inputs = [x]; g.outputs = [y]
+            let constants: [Int: [UInt8]] = int8
+                ? [w: wq.map { UInt8(bitPattern: $0) }, r: rq.map { UInt8(bitPattern: $0) }]
+                : [w: TestModels.bytes(dequantized(wq, inner: inputSize)), r: TestModels.bytes(dequantized(rq, inner: hidden))]
+            return try Model(graph: g, constants: constants, options: options)
+        }
+        let input = TestModels.randomFloats(steps * batch * inputSize, seed: 8)
+        let shapes = [Shape([steps, batch, inputSize])]
+        let quantized = try Session(model: model(int8: true)).run([input], shapes: shapes)[0]
+        let reference = try Session(model: model(int8: false)).run([input], shapes: shapes)[0]
+        #expect(quantized == reference)
+        #expect(quantized.contains { $0 != 0 })
+        // Without widening at load, the float kernel refuses int8 weights (a clear error, not garbage).
+        let error = #expect(throws: DLError.self) { _ = try model(int8: true, options: ModelOptions(dequantizeInt8Weights: false)) }
+        #expect(error?.code == .unsupportedDType)
+    }
+}

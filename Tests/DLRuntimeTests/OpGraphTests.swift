@@ -145,3 +145,107 @@ import _TestSupport
         #expect(out[1] == [30, 31, 0, 1, 20, 21])
     }
 }
+
+/// MatMul and MatMulInteger with numpy's shape rules (1-D promotion, broadcast batch
+/// dimensions) against a product written here with its own index arithmetic.
+@Suite struct MatMulGraphTests {
+    /// numpy.matmul on row-major arrays: the output shape and its values (as Int64 sums or
+    /// Double sums of `product(aValue, bValue)`).
+    static func reference<T>(_ a: [T], _ aShape: [Int], _ b: [T], _ bShape: [Int],
+                             zero: T, product: (T, T) -> T, sum: (T, T) -> T) -> (shape: [Int], values: [T]) {
+        let aM = aShape.count == 1 ? [1] + aShape : aShape, bM = bShape.count == 1 ? bShape + [1] : bShape
+        let (m, k, n) = (aM[aM.count - 2], aM[aM.count - 1], bM[bM.count - 1])
+        let rank = max(aM.count, bM.count) - 2
+        let aB = [Int](repeating: 1, count: rank - (aM.count - 2)) + aM.dropLast(2)
+        let bB = [Int](repeating: 1, count: rank - (bM.count - 2)) + bM.dropLast(2)
+        let batch = zip(aB, bB).map { max($0, $1) }
+        var out = [T]()
+        let total = batch.reduce(1, *)
+        for flat in 0..<total {
+            // The batch position, then the A and B matrix offsets (size-1 dimensions repeat).
+            var rest = flat, pos = [Int](repeating: 0, count: rank)
+            for d in stride(from: rank - 1, through: 0, by: -1) { pos[d] = rest % batch[d]; rest /= batch[d] }
+            var ao = 0, bo = 0
+            for d in 0..<rank { ao = ao * aB[d] + min(pos[d], aB[d] - 1); bo = bo * bB[d] + min(pos[d], bB[d] - 1) }
+            for i in 0..<m {
+                for j in 0..<n {
+                    var acc = zero
+                    for p in 0..<k { acc = sum(acc, product(a[ao * m * k + i * k + p], b[bo * k * n + p * n + j])) }
+                    out.append(acc)
+                }
+            }
+        }
+        var shape = batch
+        if aShape.count > 1 { shape.append(m) }
+        if bShape.count > 1 { shape.append(n) }
+        return (shape, out)
+    }
+
+    @Test("f32 MatMul broadcasts batch dimensions as numpy does", arguments: [
+        ([3, 1, 3, 4], [1, 2, 4, 2]), ([4], [2, 4, 1]), ([2, 3, 4], [4]), ([5, 3, 4], [4, 2]),
+        ([3, 4], [2, 4, 5]), ([2, 1, 3, 4], [3, 4, 2]), ([4], [4]), ([1, 3, 4], [2, 4, 3]),
+    ])
+    func floatBroadcast(shapes: ([Int], [Int])) throws {
+        let (aShape, bShape) = shapes
+        let a = TestModels.randomFloats(aShape.reduce(1, *), seed: 1), b = TestModels.randomFloats(bShape.reduce(1, *), seed: 2)
+        let expected = Self.reference(a.map(Double.init), aShape, b.map(Double.init), bShape, zero: 0, product: *, sum: +)
+        var g = Graph()
+        let ta = g.addTensor(TensorDesc(name: "a", dtype: .float32, shape: Shape(aShape)))
+        let tb = g.addTensor(TensorDesc(name: "b", dtype: .float32, shape: Shape(bShape)))
+        let ty = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape(expected.shape)))
+        g.nodes = [Node(name: "mm", op: .matMul, inputs: [ta, tb], outputs: [ty])]
+        g.inputs = [ta, tb]; g.outputs = [ty]
+        let session = try Session(model: Model(graph: g, constants: [:]))
+        let out = try session.run([a, b], shapes: [Shape(aShape), Shape(bShape)])
+        #expect(session.outputType(0).shape == Shape(expected.shape))
+        #expect(allClose(out[0], expected.values.map { Float($0) }, rtol: 1e-5, atol: 1e-5))
+    }
+
+    @Test("MatMulInteger: (A − a_zp)·(B − b_zp) in int32 for every signedness pair, with broadcasting",
+          arguments: [(DType.uint8, DType.int8), (.uint8, .uint8), (.int8, .int8), (.int8, .uint8)])
+    func integer(types: (DType, DType)) throws {
+        let (aShape, bShape) = ([2, 1, 3, 5], [4, 5, 2])
+        var rng = SeededGenerator(seed: 5)
+        func values(_ t: DType, _ count: Int) -> [Int64] {
+            (0..<count).map { _ in t == .uint8 ? Int64.random(in: 0...255, using: &rng) : Int64.random(in: -128...127, using: &rng) }
+        }
+        let a = values(types.0, aShape.reduce(1, *)), b = values(types.1, bShape.reduce(1, *))
+        let (za, zb): (Int64, Int64) = (types.0 == .uint8 ? 200 : -3, types.1 == .uint8 ? 7 : 100)
+        let expected = Self.reference(a.map { $0 - za }, aShape, b.map { $0 - zb }, bShape, zero: 0, product: *, sum: +)
+        var g = Graph()
+        let ta = g.addTensor(TensorDesc(name: "a", dtype: types.0, shape: Shape(aShape), quant: QuantParams(scale: 1, zeroPoint: Int32(za))))
+        let tb = g.addTensor(TensorDesc(name: "b", dtype: types.1, shape: Shape(bShape), quant: QuantParams(scale: 1, zeroPoint: Int32(zb)),
+                                        kind: .constant))
+        let ty = g.addTensor(TensorDesc(name: "y", dtype: .int32, shape: Shape(expected.shape)))
+        g.nodes = [Node(name: "mmi", op: .matMulInteger, inputs: [ta, tb], outputs: [ty])]
+        g.inputs = [ta]; g.outputs = [ty]
+        let model = try Model(graph: g, constants: [tb: b.map { UInt8(truncatingIfNeeded: $0) }])
+        let session = try Session(model: model)
+        let input = a.map { UInt8(truncatingIfNeeded: $0) }
+        var output = [Int32](repeating: 0, count: expected.values.count)
+        let dims = aShape.map(Int64.init)
+        try input.withUnsafeBytes { xb in
+            try output.withUnsafeMutableBytes { yb in
+                try dims.withUnsafeBufferPointer { dp in
+                    try session.setInput(0, data: xb.baseAddress, byteCount: xb.count, dtype: types.0, rank: dims.count, dims: dp.baseAddress)
+                    try session.setOutput(0, data: yb.baseAddress, byteCount: yb.count)
+                    try session.run()
+                }
+            }
+        }
+        #expect(output.map(Int64.init) == expected.values)
+    }
+
+    @Test func matMulIntegerRefusesFloatOperandsAndMismatchedShapes() {
+        var g = Graph()
+        let ta = g.addTensor(TensorDesc(name: "a", dtype: .float32, shape: Shape([2, 3])))
+        let tb = g.addTensor(TensorDesc(name: "b", dtype: .int8, shape: Shape([3, 2])))
+        let ty = g.addTensor(TensorDesc(name: "y", dtype: .int32, shape: Shape([2, 2])))
+        g.nodes = [Node(name: "mmi", op: .matMulInteger, inputs: [ta, tb], outputs: [ty])]
+        g.inputs = [ta, tb]; g.outputs = [ty]
+        #expect(throws: DLError.self) { try Model(graph: g, constants: [:]) }
+        g.tensors[ta].dtype = .uint8
+        g.tensors[tb].shape = Shape([4, 2])
+        #expect(throws: DLError.self) { try Model(graph: g, constants: [:]) }
+    }
+}

@@ -63,6 +63,19 @@ void dlk_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alp
                const float *a, size_t lda, const float *b, size_t ldb, float beta,
                float *c, size_t ldc, int threads);
 
+/* What is applied to each element of C after the product (and the bias) in the _ex calls. */
+typedef enum {
+    DLK_ACT_NONE = 0,
+    DLK_ACT_RELU = 1,    /* x > 0 ? x : 0 (NaN gives 0) */
+    DLK_ACT_RELU6 = 2,   /* min(max(x, 0), 6), NaN gives 0 */
+} dlk_sgemm_act;
+
+/* C = act(alpha·op(A)·op(B) + beta·C + bias), bias [n] added to every row (NULL: none), as
+ * one pass: the bias and the activation are applied as each tile of C is stored. */
+void dlk_sgemm_ex(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                  float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads);
+
 /* Prepacked B (weights packed once at load). The buffer is opaque, 64-byte aligned by the
  * caller, dlk_sgemm_packed_size(k, n) bytes; it records the kernel layout chosen at packing.
  * A level forced lower after packing is honoured (a portable path reads any layout). */
@@ -71,6 +84,10 @@ void dlk_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t ld
 void dlk_sgemm_packed(int trans_a, size_t m, size_t n, size_t k, float alpha,
                       const float *a, size_t lda, const void *packed, float beta,
                       float *c, size_t ldc, int threads);
+/* dlk_sgemm_packed with dlk_sgemm_ex's epilogue. */
+void dlk_sgemm_packed_ex(int trans_a, size_t m, size_t n, size_t k, float alpha,
+                         const float *a, size_t lda, const void *packed, float beta,
+                         float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads);
 
 /* ---- int8 GEMM ---------------------------------------------------------------------------- */
 
@@ -111,6 +128,10 @@ void dlk_quantize_s8(size_t n, const float *x, float scale, int32_t zero_point, 
                      int32_t qmax, int8_t *y);
 /* y[i] = float(x[i] − zp) · scale. */
 void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_point, float *y);
+/* The uint8 forms (asymmetric activations as ONNX's QuantizeLinear writes them; 0 ≤ qmin ≤ qmax ≤ 255). */
+void dlk_quantize_u8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax, uint8_t *y);
+void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_point, float *y);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,15 @@ void dlk_vmath(int isa, dlk_vm_op op, const float *x, float *y, size_t n);
 /*! dlk_vexp_sum() : y[i] = exp(x[i] - shift); returns the sum of the y (softmax's inner loop). */
 float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift);
 
+/*! dlk_lstm_cell() : one LSTM time step (ONNX gate order i, o, f, c) for `rows` batch entries
+ *  of `hs` hidden units. Entry b's pre-activations are g + b·ldg ([i | o | f | c̃], 4·hs floats),
+ *  plus add + b·ldadd when add is not NULL. Writes the activated gates σ(i), σ(o), σ(f), tanh(c̃)
+ *  back to g (training keeps them), C = f⊙C + i⊙c̃ to c + b·ldc and H = o⊙tanh(C) to h + b·ldh.
+ *  The vector paths take tanh(x) as 2σ(2x) − 1 (one exponential instead of two polynomials):
+ *  within 3e-7 absolute of libm, which is all a gate needs. */
+void dlk_lstm_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, const float *add, size_t ldadd,
+                   float *c, size_t ldc, float *h, size_t ldh);
+
 /*! dlk_dw_interior() : one output row of a depthwise convolution with horizontal stride 1,
  *  over the columns [x0, x1) whose taps all lie inside the input row:
  *  out[ox] = bias + sum_r sum_kx w[r*kw + kx] * rows[r][ox + kx*dilation]   for r < nrows.

@@ -116,8 +116,8 @@ extension ImportContext {
         for part in parts { try importNode(part) }
     }
 
-    /// MatMulInteger(A, B, a_zp?, b_zp?) -> int32 (A - a_zp)(B - b_zp): a MatMul on
-    /// quantized tensors with scale 1, whose int32 output has scale 1 and zero point 0.
+    /// MatMulInteger(A, B, a_zp?, b_zp?) -> int32 (A - a_zp)(B - b_zp): the `.dlpk` op of the
+    /// same name; the zero points travel as the operands' quantization parameters (scale 1).
     mutating func importMatMulInteger(_ node: OnnxNode) throws(DLError) {
         let a = try tensor(node, 0), b = try tensor(node, 1)
         for (t, zpInput) in [(a, 2), (b, 3)] {
@@ -132,8 +132,7 @@ extension ImportContext {
         }
         let out = addActivation(node.outputs[0], dtype: .int32)
         graph.tensors[out].dtype = .int32
-        graph.tensors[out].quant = QuantParams(scale: 1, zeroPoint: 0)
-        try emit(node.name, .matMul, [a, b], [out])
+        try emit(node.name, .matMulInteger, [a, b], [out])
     }
 
     /// real = (q − zero point) × scale, per tensor or per channel along `params.axis`.

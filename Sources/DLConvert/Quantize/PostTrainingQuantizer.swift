@@ -10,7 +10,10 @@ import DLKernels
 /// feeds each quantized op (shared by all readers of the same float tensor) and a
 /// Dequantize node restores the float tensor under its original name; where the
 /// next layer is also int8 it reads the int8 tensor directly, and unused Dequantize
-/// nodes are dropped. The numbers come from the shared quantizer (DLKernels.Quantize).
+/// nodes are dropped. LSTM, GRU and RNN keep computing in float but store their W and R
+/// int8 (weights only, symmetric per output channel: axis 1 of [directions, gates·hidden, ·],
+/// one scale per row shared by the directions), which the runtime widens at load.
+/// The numbers come from the shared quantizer (DLKernels.Quantize).
 public enum PostTrainingQuantizer {
     /// The model with every float activation that a node computes added to the graph
     /// outputs, so that one run yields all the values calibration observes.
@@ -49,7 +52,26 @@ public enum PostTrainingQuantizer {
             if let bytes { constants[index] = bytes }
             return index
         }
+        var recurrentWeights: [Int: Int] = [:]   // float W/R → its int8 copy (shared by every reader)
         for node in graph.nodes {
+            if [.lstm, .gru, .rnn].contains(node.op), !exclude.contains(node.name) {
+                var weightsOnly = node
+                for slot in 1...2 where slot < node.inputs.count {
+                    let t = node.inputs[slot]
+                    if let existing = recurrentWeights[t] { weightsOnly.inputs[slot] = existing; continue }
+                    guard let values = floats(t) else { continue }
+                    let desc = graph.tensors[t]
+                    let (params, q) = try values.withUnsafeBufferPointer { (w) throws(DLError) in
+                        try Quantize.int8Weights(w, shape: desc.shape, axis: 1)
+                    }
+                    let index = addTensor(TensorDesc(name: desc.name + "_int8", dtype: .int8, shape: desc.shape, quant: params, kind: .constant),
+                                          bytes: q.map { UInt8(bitPattern: $0) })
+                    recurrentWeights[t] = index
+                    weightsOnly.inputs[slot] = index
+                }
+                nodes.append(weightsOnly)
+                continue
+            }
             // Reshapes of an int8 tensor stay int8 (same bytes, same parameters): no round trip through float.
             if [.reshape, .flatten, .squeeze, .unsqueeze, .identity].contains(node.op), let x = node.inputs.first,
                let xq = quantizedOf[x], let y = node.outputs.first, !exclude.contains(node.name) {
@@ -84,14 +106,8 @@ public enum PostTrainingQuantizer {
             // Weights: symmetric per output channel (axis 0 for Dense [N, K] and Conv [M, C, kH, kW]).
             let wDesc = graph.tensors[node.inputs[1]]
             let channels = wDesc.shape[0]
-            let wParams = try weights.withUnsafeBufferPointer { (w) throws(DLError) in
-                try Quantize.symmetricPerChannel(w, shape: wDesc.shape, axis: 0)
-            }
-            var wq = [Int8](repeating: 0, count: weights.count)
-            try weights.withUnsafeBufferPointer { (w) throws(DLError) in
-                try wq.withUnsafeMutableBufferPointer { (out) throws(DLError) in
-                    try Quantize.quantize(w, shape: wDesc.shape, params: wParams, range: Quantize.weightRange, into: out)
-                }
+            let (wParams, wq) = try weights.withUnsafeBufferPointer { (w) throws(DLError) in
+                try Quantize.int8Weights(w, shape: wDesc.shape, axis: 0)
             }
             let wScales = wParams.scales
             let wIndex = addTensor(TensorDesc(name: wDesc.name + "_int8", dtype: .int8, shape: wDesc.shape, quant: wParams, kind: .constant),

@@ -3,7 +3,8 @@ import DLCore
 
 /// 2-D convolution, NCHW (ONNX Conv), fp32: forward and the gradients the trainer needs.
 ///
-/// Fast paths: 1×1 stride-1 unpadded convolutions are one GEMM per image and group;
+/// Fast paths: with `direct` weights (`Conv2DDirect`, stride-1 "same"-width layers) a direct
+/// kernel without im2col; 1×1 stride-1 unpadded convolutions are one GEMM per image and group;
 /// depthwise convolutions (groups == inChannels) run a direct loop; everything else is
 /// im2col into the caller's scratch buffer followed by `Gemm.sgemm`.
 /// The kernels allocate nothing: ask `scratchByteCount` for the scratch buffer's size
@@ -41,7 +42,13 @@ public enum Conv2D {
     public static func forward(_ p: Conv2DParams, input x: UnsafePointer<Float>,
                                weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                output y: UnsafeMutablePointer<Float>,
-                               scratch: UnsafeMutableRawPointer?, threads: Int = 1, scratchThreads: Int = 1) {
+                               scratch: UnsafeMutableRawPointer?, threads: Int = 1, scratchThreads: Int = 1,
+                               direct: Conv2DDirect? = nil) {
+        // weights packed for the direct kernel (built for this geometry): no im2col, no scratch
+        if let direct, direct.params.inChannels == p.inChannels, direct.params.outChannels == p.outChannels {
+            direct.forward(batch: p.batch, input: x, bias: bias, activation: p.activation, output: y, threads: threads)
+            return
+        }
         if p.isDepthwise {
             depthwiseForward(p, input: x, weight: w, bias: bias, output: y, threads: threads)
             return

@@ -32,7 +32,7 @@ public enum GRU {
             // Rbh sits inside r⊙(…) or next to (r⊙H)·Rhᵀ: added per step, not into the projection.
             Recurrent.projectInputs(p, gates: gates, x: x, w: w + d * gh * p.inputSize,
                                     bias: bd, addRecurrentBias: { $0 < 2 },
-                                    into: buf.projection, threads: threads)
+                                    into: buf.projection, biasBuffer: buf.bias, threads: threads)
             Recurrent.loadState(p, d, from: initialH, into: buf.h)
             let reverse = Recurrent.isReverse(p, d)
             let rd = r + d * gh * hs

@@ -3,18 +3,23 @@ import CDLKernels
 /// LSTM over a whole sequence (ONNX LSTM, gate order i, o, f, c):
 /// i = σ(·), o = σ(·), f = σ(·), c̃ = tanh(·) of Xₜ·Wᵀ + Hₜ₋₁·Rᵀ + Wb + Rb;
 /// Cₜ = f⊙Cₜ₋₁ + i⊙c̃, Hₜ = o⊙tanh(Cₜ). Layouts: see `RecurrentParams`.
-/// The input projections of all steps are one `Gemm.sgemm`; each step adds one more for Hₜ₋₁·Rᵀ.
+///
+/// The input projections of all steps are one GEMM (bias as its epilogue). Each step then
+/// accumulates Hₜ₋₁·Rᵀ (R packed once) onto that step's projections in place, and one fused
+/// vector pass (`dlk_lstm_cell`) computes the gates, Cₜ and Hₜ for the whole batch.
 public enum LSTM {
     public static let gates = 4
     /// Floats saved per step and batch entry: i, o, f, c̃ (activated), Cₜ, Hₜ.
     static let savedPerStep = 6
 
-    /// Bytes of scratch `forward` needs.
+    /// Bytes of scratch `forward` needs (with room to pack R when it is not given packed).
     public static func scratchByteCount(_ p: RecurrentParams) -> Int {
-        p.scratchFloats(gates: gates) * MemoryLayout<Float>.stride
+        p.scratchFloats(gates: gates) * MemoryLayout<Float>.stride + p.packedRecurrenceBytes(gates: gates)
     }
 
     /// Every output is optional. `sequenceLengths` ([batch], optional) as ONNX `sequence_lens`.
+    /// `packedRecurrence`: R packed once (`PackedRecurrence(p, gates: 4, recurrence: r)`), else
+    /// R is packed into the scratch on every call.
     /// Training passes `saved` (`savedCount` floats): what `backward` needs, per step.
     public static func forward(_ p: RecurrentParams, input x: UnsafePointer<Float>,
                                weight w: UnsafePointer<Float>, recurrence r: UnsafePointer<Float>,
@@ -23,45 +28,91 @@ public enum LSTM {
                                output y: UnsafeMutablePointer<Float>?, outputH: UnsafeMutablePointer<Float>?,
                                outputC: UnsafeMutablePointer<Float>?,
                                scratch: UnsafeMutableRawPointer, threads: Int = 1,
-                               saved: UnsafeMutablePointer<Float>? = nil, isa: Int32 = OpsISA.best) {
+                               saved: UnsafeMutablePointer<Float>? = nil, isa: Int32 = OpsISA.best,
+                               packedRecurrence: PackedRecurrence? = nil) {
         let hs = p.hiddenSize, gh = gates * hs
         let buf = Recurrent.buffers(p, gates: gates, scratch: scratch)
         if let y, sequenceLengths != nil {
             y.update(repeating: 0, count: p.sequenceLength * p.directions * p.batch * hs)
         }
+        let threads = Int32(clamping: threads)
         for d in 0..<p.directions {
             Recurrent.projectInputs(p, gates: gates, x: x, w: w + d * gh * p.inputSize,
                                     bias: bias.map { $0 + d * 2 * gh }, addRecurrentBias: { _ in true },
-                                    into: buf.projection, threads: threads)
+                                    into: buf.projection, biasBuffer: buf.bias, threads: Int(threads))
             Recurrent.loadState(p, d, from: initialH, into: buf.h)
             Recurrent.loadState(p, d, from: initialC, into: buf.c)
             let reverse = Recurrent.isReverse(p, d)
-            let rd = r + d * gh * hs
-            for s in 0..<p.sequenceLength {
-                Gemm.sgemm(transA: false, transB: true, m: p.batch, n: gh, k: hs, alpha: 1,
-                           a: buf.h, lda: hs, b: rd, ldb: hs, beta: 0, c: buf.recurrent, ldc: gh, threads: threads)
-                for b in 0..<p.batch {
-                    guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
-                    let pre = buf.projection + p.inputRow(t, b) * gh
-                    let h = buf.h + b * hs, c = buf.c + b * hs
-                    // gate pre-activations in place, then the activations vectorised
-                    let gate = buf.recurrent + b * gh, tc = buf.temp + b * hs
-                    for k in 0..<gh { gate[k] += pre[k] }
-                    dlk_vmath(isa, DLK_VM_SIGMOID, gate, gate, 3 * hs)
-                    dlk_vmath(isa, DLK_VM_TANH, gate + 3 * hs, gate + 3 * hs, hs)
-                    for j in 0..<hs { c[j] = gate[2 * hs + j] * c[j] + gate[j] * gate[3 * hs + j] }
-                    dlk_vmath(isa, DLK_VM_TANH, c, tc, hs)
-                    for j in 0..<hs { h[j] = gate[hs + j] * tc[j] }
-                    if let rec = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
-                        rec.update(from: gate, count: gh)
-                        (rec + 4 * hs).update(from: c, count: hs)
-                        (rec + 5 * hs).update(from: h, count: hs)
+            let packedR: UnsafeRawPointer
+            if let packedRecurrence, packedRecurrence.hiddenSize == hs, d < packedRecurrence.matrices.count {
+                packedR = UnsafeRawPointer(packedRecurrence.matrices[d].storage)
+            } else {
+                dlk_sgemm_pack_b(1, hs, gh, r + d * gh * hs, hs, buf.packed)
+                packedR = UnsafeRawPointer(buf.packed)
+            }
+            if sequenceLengths == nil {
+                // Batch entries are independent: with several threads each runs the whole
+                // sequence for its own rows (no synchronisation per step), when there is enough
+                // work to pay for waking a helper.
+                let work = p.sequenceLength * p.batch * gh * hs
+                let chunks = work >= 1 << 18 ? min(Int(threads), p.batch) : min(1, p.batch)
+                Parallel.run(threads: Int(threads), tasks: chunks) { task in
+                    steps(p, d, rows: task * p.batch / chunks..<(task + 1) * p.batch / chunks, packedR: packedR,
+                          zeroState: initialH == nil, buf: buf, saved: saved, y: y, isa: isa,
+                          threads: chunks > 1 ? 1 : threads)
+                }
+            } else {
+                for s in 0..<p.sequenceLength {
+                    dlk_sgemm_packed(0, p.batch, gh, hs, 1, buf.h, hs, packedR, 0, buf.recurrent, gh, threads)
+                    for b in 0..<p.batch {
+                        guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
+                        let gate = buf.recurrent + b * gh
+                        dlk_lstm_cell(isa, 1, hs, gate, gh, buf.projection + p.inputRow(t, b) * gh, gh,
+                                      buf.c + b * hs, hs, buf.h + b * hs, hs)
+                        record(p, d, s, b, gates: gate, saved: saved, y: y, t: t, buf: buf)
                     }
-                    if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
                 }
             }
             Recurrent.storeState(p, d, buf.h, into: outputH)
             Recurrent.storeState(p, d, buf.c, into: outputC)
         }
+    }
+
+    /// Every step of direction d for the batch entries `rows`, all at the same time step: their
+    /// projections are rows `rowStride` apart, and Hₜ₋₁·Rᵀ accumulates onto them in place (a
+    /// zero initial state adds nothing at the first step).
+    static func steps(_ p: RecurrentParams, _ d: Int, rows: Range<Int>, packedR: UnsafeRawPointer, zeroState: Bool,
+                      buf: Recurrent.Buffers, saved: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>?,
+                      isa: Int32, threads: Int32) {
+        guard !rows.isEmpty else { return }
+        let hs = p.hiddenSize, gh = gates * hs, reverse = Recurrent.isReverse(p, d)
+        let ldg = (p.batchFirst ? p.sequenceLength : 1) * gh
+        let h = buf.h + rows.lowerBound * hs, c = buf.c + rows.lowerBound * hs
+        for s in 0..<p.sequenceLength {
+            let t = reverse ? p.sequenceLength - 1 - s : s
+            let g = buf.projection + p.inputRow(t, rows.lowerBound) * gh
+            if s > 0 || !zeroState {
+                dlk_sgemm_packed(0, rows.count, gh, hs, 1, h, hs, packedR, 1, g, ldg, threads)
+            }
+            dlk_lstm_cell(isa, rows.count, hs, g, ldg, nil, 0, c, hs, h, hs)
+            for b in rows {
+                record(p, d, s, b, gates: g + (b - rows.lowerBound) * ldg, saved: saved, y: y, t: t, buf: buf)
+            }
+        }
+    }
+
+    /// Batch entry b's step s: its record for training and its Y[t, d, b, :].
+    @inline(__always)
+    static func record(_ p: RecurrentParams, _ d: Int, _ s: Int, _ b: Int, gates: UnsafePointer<Float>,
+                       saved: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>?, t: Int,
+                       buf: Recurrent.Buffers) {
+        let hs = p.hiddenSize
+        let h = buf.h + b * hs
+        if let rec = saved.map({ $0 + p.savedOffset(d, s, b, per: savedPerStep) }) {
+            rec.update(from: gates, count: LSTM.gates * hs)
+            (rec + 4 * hs).update(from: buf.c + b * hs, count: hs)
+            (rec + 5 * hs).update(from: h, count: hs)
+        }
+        if let y { (y + p.outputOffset(t, d, b)).update(from: h, count: hs) }
     }
 }

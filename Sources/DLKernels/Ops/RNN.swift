@@ -28,7 +28,7 @@ public enum RNN {
         for d in 0..<p.directions {
             Recurrent.projectInputs(p, gates: gates, x: x, w: w + d * hs * p.inputSize,
                                     bias: bias.map { $0 + d * 2 * hs }, addRecurrentBias: { _ in true },
-                                    into: buf.projection, threads: threads)
+                                    into: buf.projection, biasBuffer: buf.bias, threads: threads)
             Recurrent.loadState(p, d, from: initialH, into: buf.h)
             let reverse = Recurrent.isReverse(p, d)
             let rd = r + d * hs * hs

@@ -1,3 +1,5 @@
+import CDLKernels
+
 /// Shared geometry and bookkeeping of the ONNX recurrent ops (LSTM, GRU, RNN).
 ///
 /// Tensors, ONNX layout 0 (`batchFirst` false): X [seq, batch, input], Y [seq, dirs, batch, hidden],
@@ -56,7 +58,29 @@ public struct RecurrentParams: Equatable, Hashable, Sendable {
     /// Float scratch of a sequence kernel with `gates` gates.
     func scratchFloats(gates: Int) -> Int {
         let gh = gates * hiddenSize
-        return sequenceLength * batch * gh + batch * gh + 3 * batch * hiddenSize
+        return sequenceLength * batch * gh + batch * gh + 3 * batch * hiddenSize + gh
+    }
+
+    /// Bytes of scratch for one direction's R packed for the per-step products (64-byte aligned
+    /// inside the scratch, hence the slack).
+    func packedRecurrenceBytes(gates: Int) -> Int {
+        dlk_sgemm_packed_size(hiddenSize, gates * hiddenSize) + 64
+    }
+}
+
+/// R of every direction packed once (at model load) for the per-step products Hₜ₋₁·Rᵀ, so
+/// that `LSTM.forward` does not pack it on each run.
+public final class PackedRecurrence {
+    let matrices: [Gemm.PackedMatrix]
+    public let hiddenSize: Int
+
+    /// R [dirs, gates·hidden, hidden] as in `RecurrentParams`.
+    public init(_ p: RecurrentParams, gates: Int, recurrence r: UnsafePointer<Float>) {
+        let hs = p.hiddenSize, gh = gates * hs
+        hiddenSize = hs
+        matrices = (0..<p.directions).map { d in
+            Gemm.PackedMatrix(transposed: true, k: hs, n: gh, b: r + d * gh * hs, ldb: hs)
+        }
     }
 }
 
@@ -68,31 +92,42 @@ enum Recurrent {
         var h: UnsafeMutablePointer<Float>            // [batch, hidden]
         var c: UnsafeMutablePointer<Float>            // [batch, hidden]
         var temp: UnsafeMutablePointer<Float>         // [batch, hidden]
+        var bias: UnsafeMutablePointer<Float>         // [gates·hidden]
+        /// After the floats, 64-byte aligned: room for one packed R when the scratch has it.
+        var packed: UnsafeMutableRawPointer
     }
 
     static func buffers(_ p: RecurrentParams, gates: Int, scratch: UnsafeMutableRawPointer) -> Buffers {
         let gh = gates * p.hiddenSize, bh = p.batch * p.hiddenSize
         let base = scratch.assumingMemoryBound(to: Float.self)
         let proj = base, rec = proj + p.sequenceLength * p.batch * gh, h = rec + p.batch * gh
-        return Buffers(projection: proj, recurrent: rec, h: h, c: h + bh, temp: h + 2 * bh)
+        let end = UnsafeMutableRawPointer(base + p.scratchFloats(gates: gates))
+        let packed = end + (64 - Int(bitPattern: end) % 64) % 64
+        return Buffers(projection: proj, recurrent: rec, h: h, c: h + bh, temp: h + 2 * bh, bias: h + 3 * bh,
+                       packed: packed)
     }
 
-    /// projection = X · W_dᵀ + Wb (+ Rb where `addRecurrentBias(gate)`), for every time step at once.
+    /// projection = X · W_dᵀ + Wb (+ Rb where `addRecurrentBias(gate)`), for every time step at
+    /// once; the bias is the GEMM's epilogue (`biasBuffer`: gates·hidden floats of scratch).
     static func projectInputs(_ p: RecurrentParams, gates: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>?, addRecurrentBias: (Int) -> Bool,
-                              into proj: UnsafeMutablePointer<Float>, threads: Int) {
+                              into proj: UnsafeMutablePointer<Float>, biasBuffer: UnsafeMutablePointer<Float>,
+                              threads: Int) {
         let gh = gates * p.hiddenSize, rows = p.sequenceLength * p.batch
-        Gemm.sgemm(transA: false, transB: true, m: rows, n: gh, k: p.inputSize, alpha: 1,
-                   a: x, lda: p.inputSize, b: w, ldb: p.inputSize, beta: 0, c: proj, ldc: gh, threads: threads)
-        guard let bias else { return }
-        for g in 0..<gates {
-            let useR = addRecurrentBias(g)
-            for j in 0..<p.hiddenSize {
-                let k = g * p.hiddenSize + j
-                let bv = bias[k] + (useR ? bias[gh + k] : 0)
-                for r in 0..<rows { proj[r * gh + k] += bv }
+        var combined: UnsafePointer<Float>? = nil
+        if let bias {
+            for g in 0..<gates {
+                let useR = addRecurrentBias(g)
+                for j in 0..<p.hiddenSize {
+                    let k = g * p.hiddenSize + j
+                    biasBuffer[k] = bias[k] + (useR ? bias[gh + k] : 0)
+                }
             }
+            combined = UnsafePointer(biasBuffer)
         }
+        Gemm.sgemm(transA: false, transB: true, m: rows, n: gh, k: p.inputSize, alpha: 1,
+                   a: x, lda: p.inputSize, b: w, ldb: p.inputSize, beta: 0, c: proj, ldc: gh,
+                   bias: combined, activation: .none, threads: threads)
     }
 
     /// Initial state of direction d into `state` ([batch, hidden]), zeros when not given.

@@ -38,4 +38,22 @@ public enum GemmInt8Reference {
             return y + (floatBias?[j] ?? 0)
         }
     }
+
+    /// MatMulInteger (ONNX): c[i][j] = Σp (a[i][p] − aZeroPoint) · (b[p][j] − bZeroPoint) in int32,
+    /// wrapping like the hardware. A [m, k] and B [k, n] row-major, int8 or uint8 each; c [m, n].
+    /// Also the runtime's kernel for MatMulInteger (a plain loop: the op only appears in models
+    /// exported with integer products, whose layers the int8 GEMM runs once they are QDQ).
+    public static func integerProduct<A: FixedWidthInteger, B: FixedWidthInteger>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<A>, aZeroPoint: Int32,
+        b: UnsafePointer<B>, bZeroPoint: Int32, c: UnsafeMutablePointer<Int32>) {
+        for i in 0..<m {
+            let row = c + i * n
+            for j in 0..<n { row[j] = 0 }
+            for p in 0..<k {
+                let av = Int32(truncatingIfNeeded: a[i * k + p]) &- aZeroPoint
+                let bRow = b + p * n
+                for j in 0..<n { row[j] = row[j] &+ av &* (Int32(truncatingIfNeeded: bRow[j]) &- bZeroPoint) }
+            }
+        }
+    }
 }

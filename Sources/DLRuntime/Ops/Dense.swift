@@ -27,24 +27,15 @@ struct DenseKernel {
     }
 
     func run(_ io: StepIO) {
-        let y = io.outputFloats(0)
-        // The bias goes in as the initial C (beta 1): no second pass over the output.
-        var beta: Float = 0
-        if let bias = io.optionalFloats(2) {
-            for row in 0..<m { (y + row * n).update(from: bias, count: n) }
-            beta = 1
-        }
+        // Bias and activation are the GEMM's epilogue: applied as each tile is stored.
+        let y = io.outputFloats(0), bias = hasBias ? io.optionalFloats(2) : nil
         if let packed {
-            packed.multiply(m: m, a: io.floats(0), lda: k, beta: beta, c: y, ldc: n, threads: io.threads)
+            packed.multiply(m: m, a: io.floats(0), lda: k, c: y, ldc: n, bias: bias, activation: activation,
+                            threads: io.threads)
         } else {
             Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
                        a: io.floats(0), lda: k, b: io.floats(1), ldb: k,
-                       beta: beta, c: y, ldc: n, threads: io.threads)
-        }
-        switch activation {
-        case .none: break
-        case .relu: Relu.forward(y, y, count: m * n)
-        case .relu6: Clip.forward(y, y, count: m * n, lower: 0, upper: 6)
+                       beta: 0, c: y, ldc: n, bias: bias, activation: activation, threads: io.threads)
         }
     }
 }

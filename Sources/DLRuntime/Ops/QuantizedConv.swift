@@ -42,37 +42,66 @@ struct Int8Quantization {
     }
 }
 
-/// int8 convolution, NCHW (the quantization rules of DESIGN.md, see `Int8Quantization`).
+/// int8 convolution, NCHW (the quantization rules of DESIGN.md, see `Int8Quantization`): the
+/// direct kernel on weights packed at load when the geometry allows it, else the int8 GEMM on
+/// weights packed at load, else (weights computed by the graph) the GEMM packing every run.
 struct QuantizedConvKernel {
     var params: Conv2DParams
     var quantization: Conv2DInt8Quantization
     var multipliers: [Float]
+    var path: Path
+
+    enum Path {
+        /// `offsets`: bias − (128 + zx)·Σw per channel; `images`: regrouped images the scratch holds.
+        case direct(Conv2DDirect, offsets: [Int32], images: Int)
+        case packed([GemmInt8.PackedWeights])
+        case raw
+    }
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
         let q = try Int8Quantization(c)
         guard let x = c.input(0), let w = c.input(1) else { throw c.fail(.invalidModel, "missing X or W") }
-        let node = c.node
-        let strides = node.ints("strides") ?? [1, 1], dilations = node.ints("dilations") ?? [1, 1]
-        let pads = node.ints("pads") ?? [0, 0, 0, 0]
-        let params = Conv2DParams(batch: x.shape[0], inChannels: x.shape[1], inHeight: x.shape[2], inWidth: x.shape[3],
-                                  outChannels: w.shape[0], kernelHeight: w.shape[2], kernelWidth: w.shape[3],
-                                  strides: (strides[0], strides[1]), pads: (pads[0], pads[1], pads[2], pads[3]),
-                                  dilations: (dilations[0], dilations[1]), groups: node.int("group", default: 1))
+        let params = Conv2DParams(node: c.node, x: x, w: w, activation: false)
         let quantization = Conv2DInt8Quantization(inputZeroPoint: q.inputZeroPoint, outputZeroPoint: q.outputZeroPoint,
                                                   outputMin: Int8(q.outputRange.lowerBound),
                                                   outputMax: Int8(q.outputRange.upperBound))
+        var path = Path.raw
+        var scratch = Conv2DInt8.scratchByteCount(params)
+        let biasIndex = c.node.inputs.count > 2 ? c.node.inputs[2] : Node.absent
+        let bias = biasIndex >= 0 ? c.model.constants[biasIndex]?.assumingMemoryBound(to: Int32.self) : nil
+        if let direct = c.model.packed.conv[c.nodeIndex], direct.fits(params), biasIndex < 0 || bias != nil {
+            // one regrouped image per thread for batches (the plan does not know the thread count: up to 4)
+            let images = max(1, min(params.batch, 4))
+            path = .direct(direct, offsets: direct.int8Offsets(bias: bias, inputZeroPoint: q.inputZeroPoint), images: images)
+            scratch = direct.int8ScratchByteCount(images: images)
+        } else if let packed = c.model.packed.convInt8[c.nodeIndex] {
+            path = .packed(packed)
+            scratch = Conv2DInt8.packedScratchByteCount(params)
+        }
         return OpRegistry.Prepared(kernel: .quantizedConv(QuantizedConvKernel(params: params, quantization: quantization,
-                                                                             multipliers: q.multipliers)),
-                                   scratchBytes: Conv2DInt8.scratchByteCount(params))
+                                                                             multipliers: q.multipliers, path: path)),
+                                   scratchBytes: scratch)
     }
 
     func run(_ io: StepIO) {
+        let x = io.input(0).assumingMemoryBound(to: Int8.self), y = io.output(0).assumingMemoryBound(to: Int8.self)
         multipliers.withUnsafeBufferPointer { m in
-            Conv2DInt8.forward(params, quantization, input: io.input(0).assumingMemoryBound(to: Int8.self),
-                               weight: io.input(1).assumingMemoryBound(to: Int8.self),
-                               bias: io.optionalInput(2)?.assumingMemoryBound(to: Int32.self),
-                               multipliers: m.baseAddress!, output: io.output(0).assumingMemoryBound(to: Int8.self),
-                               scratch: io.scratch, threads: io.threads)
+            switch path {
+            case .direct(let direct, let offsets, let images):
+                offsets.withUnsafeBufferPointer { o in
+                    direct.forward(batch: params.batch, quantization, input: x, offsets: o.baseAddress!,
+                                   multipliers: m.baseAddress!, output: y, scratch: io.scratch, scratchImages: images,
+                                   threads: io.threads)
+                }
+            case .packed(let packed):
+                Conv2DInt8.forward(params, quantization, input: x, weight: io.input(1).assumingMemoryBound(to: Int8.self),
+                                   packed: packed, bias: io.optionalInput(2)?.assumingMemoryBound(to: Int32.self),
+                                   multipliers: m.baseAddress!, output: y, scratch: io.scratch, threads: io.threads)
+            case .raw:
+                Conv2DInt8.forward(params, quantization, input: x, weight: io.input(1).assumingMemoryBound(to: Int8.self),
+                                   bias: io.optionalInput(2)?.assumingMemoryBound(to: Int32.self),
+                                   multipliers: m.baseAddress!, output: y, scratch: io.scratch, threads: io.threads)
+            }
         }
     }
 }

@@ -7,6 +7,8 @@ struct RecurrentKernel {
 
     var cell: Cell
     var params: RecurrentParams
+    /// LSTM: the constant R packed once per plan for the per-step products (nil: packed per run).
+    var packedRecurrence: PackedRecurrence? = nil
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
         try c.requireFloat32([0, 1, 2, 3, 5, 6])
@@ -31,7 +33,14 @@ struct RecurrentKernel {
             scratch = GRU.scratchByteCount(params)
         default: cell = .rnn; scratch = RNN.scratchByteCount(params)
         }
-        return OpRegistry.Prepared(kernel: .recurrent(RecurrentKernel(cell: cell, params: params)), scratchBytes: scratch)
+        var kernel = RecurrentKernel(cell: cell, params: params)
+        if case .lstm = cell, let rIndex = node.inputs.count > 2 ? node.inputs[2] : nil, rIndex >= 0,
+           let rData = c.model.constants[rIndex], params.hiddenSize > 0,
+           r.shape.elementCount == params.directions * LSTM.gates * params.hiddenSize * params.hiddenSize {
+            kernel.packedRecurrence = PackedRecurrence(params, gates: LSTM.gates,
+                                                       recurrence: rData.assumingMemoryBound(to: Float.self))
+        }
+        return OpRegistry.Prepared(kernel: .recurrent(kernel), scratchBytes: scratch)
     }
 
     func run(_ io: StepIO) {
@@ -44,7 +53,7 @@ struct RecurrentKernel {
                          bias: io.optionalFloats(3), sequenceLengths: lens, initialH: io.optionalFloats(5),
                          initialC: io.optionalFloats(6), output: y, outputH: yh,
                          outputC: io.optionalOutput(2)?.assumingMemoryBound(to: Float.self),
-                         scratch: io.scratch, threads: io.threads)
+                         scratch: io.scratch, threads: io.threads, packedRecurrence: packedRecurrence)
         case .gru(let linearBeforeReset):
             GRU.forward(params, linearBeforeReset: linearBeforeReset, input: io.floats(0), weight: io.floats(1),
                         recurrence: io.floats(2), bias: io.optionalFloats(3), sequenceLengths: lens,

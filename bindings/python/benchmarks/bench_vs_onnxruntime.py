@@ -309,6 +309,9 @@ def main():
                 expected = sess.run(None, {"x": x})[0]
                 runs = args.runs if batch == 1 else max(20, args.runs // 10)
                 ort_us = median_us(lambda: sess.run(None, {"x": x}), runs)
+                # onnxruntime's pool threads spin after a run; with more than one thread they would
+                # take the cores libdlpk is timed on, so the session goes before libdlpk runs.
+                del sess
                 row = {"model": name, "precision": precision, "batch": batch, "ort_us": ort_us}
                 if convert.returncode != 0:
                     lines = (convert.stderr or convert.stdout or f"exit status {convert.returncode}").strip().splitlines()
