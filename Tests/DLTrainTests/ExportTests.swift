@@ -99,6 +99,20 @@ import DLRuntime
         defer { unlink(path) }
         try model.export(to: path)
         #expect(maxDifference(try Self.runtimeOutputs(path, data, batch: 16), ours) <= 1e-5)
+
+        // int8: W and R stored int8 per output row (weights only, widened at load), the rest as
+        // for any int8 export; the runtime's outputs stay close to the float model's.
+        let int8 = Self.temporaryPath("\(kind)8.dlpk")
+        defer { unlink(int8) }
+        try model.export(to: int8, precision: .int8, calibration: data)
+        let file = try DLPKModel.open(path: int8)
+        let recurrent = try #require(file.graph.nodes.first { [.lstm, .gru, .rnn].contains($0.op) })
+        for w in recurrent.inputs[1...2] {
+            #expect(file.graph.tensors[w].dtype == .int8 && file.graph.tensors[w].quant?.axis == 1)
+        }
+        let quantized = try Self.runtimeOutputs(int8, data, batch: 16)
+        let scale = ours.map(abs).max() ?? 1
+        #expect(maxDifference(quantized, ours) <= 0.05 * scale, "\(kind) int8")
     }
 
     @Test func recipeExportCarriesScalingAndLabels() throws {

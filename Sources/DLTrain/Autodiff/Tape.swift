@@ -62,17 +62,18 @@ extension Tensor {
     }
 
     /// Computes `body` into a fresh gradient buffer of self's size and adds it to self.grad.
+    /// `body` must write every element (the kernels' backward functions overwrite their output).
     func accumulateComputedGrad(_ body: (UnsafeMutablePointer<Float>) -> Void) {
         guard requiresGrad else { return }
-        if grad == nil {
-            var g = [Float](repeating: 0, count: count)
-            g.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-            grad = g
-        } else {
-            var g = [Float](repeating: 0, count: count)
-            g.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-            accumulateGrad { dst in for i in 0..<dst.count { dst[i] += g[i] } }
-        }
+        let g = Tensor.uninitialized(count: count) { body($0.baseAddress!) }
+        if grad == nil { grad = g } else { accumulateGrad(g, shape: shape) }
     }
 
+    /// An array of `count` floats that `body` fills completely (no zeroing pass first).
+    static func uninitialized(count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            body(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            initialized = count
+        }
+    }
 }

@@ -11,65 +11,79 @@ func withScratch<R>(bytes: Int, _ body: (UnsafeMutableRawPointer?) -> R) -> R {
     return body(p)
 }
 
+/// The base address of an optional array (nil for nil), for kernels with optional operands.
+func withOptionalBuffer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+func withOptionalMutableBuffer<R>(_ a: inout [Float]?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard a != nil else { return body(nil) }
+    return a!.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}
+
 extension Tensor {
     /// 2-D convolution: self [N, C, H, W], weight [M, C/groups, kH, kW], bias [M].
+    /// With several threads the forward runs image-parallel (each thread its own im2col block:
+    /// one GEMM per image is too small to share), where threads measure faster (`Compute.run`).
     public func conv2d(weight: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1),
                        pads: (Int, Int, Int, Int) = (0, 0, 0, 0), groups: Int = 1) -> Tensor {
         let p = Conv2DParams(batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
                              outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                              strides: strides, pads: pads, groups: groups)
-        var out = [Float](repeating: 0, count: p.outputCount)
-        withScratch(bytes: DLKernels.Conv2D.scratchByteCount(p)) { scratch in
-            data.withUnsafeBufferPointer { x in
-                weight.data.withUnsafeBufferPointer { w in
-                    out.withUnsafeMutableBufferPointer { y in
-                        if let bias {
-                            bias.data.withUnsafeBufferPointer { b in
-                                DLKernels.Conv2D.forward(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                               output: y.baseAddress!, scratch: scratch, threads: Compute.threads)
-                            }
-                        } else {
-                            DLKernels.Conv2D.forward(p, input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                           output: y.baseAddress!, scratch: scratch, threads: Compute.threads)
-                        }
-                    }
-                }
+        let out = Tensor.uninitialized(count: p.outputCount) { y in
+            Compute.run(.convForward(p), multiplyAdds: p.multiplyAdds) { threads in
+                convolve(p, weight: weight, bias: bias, into: y.baseAddress!, threads: threads)
             }
         }
         let x = self
         return Tensor.result(shape: [p.batch, p.outChannels, p.outHeight, p.outWidth], data: out,
                              parents: bias.map { [x, weight, $0] } ?? [x, weight]) { y in
-            let g = y.grad!
-            withScratch(bytes: DLKernels.Conv2D.backwardScratchByteCount(p)) { scratch in
-                g.withUnsafeBufferPointer { dy in
-                    if x.requiresGrad {
-                        weight.data.withUnsafeBufferPointer { w in
-                            x.accumulateComputedGrad { dx in
-                                DLKernels.Conv2D.backwardInput(p, outputGrad: dy.baseAddress!, weight: w.baseAddress!, inputGrad: dx,
-                                                     scratch: scratch, threads: Compute.threads)
-                            }
-                        }
-                    }
-                    if weight.requiresGrad {
-                        x.data.withUnsafeBufferPointer { xs in
-                            weight.accumulateComputedGrad { dw in
-                                DLKernels.Conv2D.backwardWeight(p, input: xs.baseAddress!, outputGrad: dy.baseAddress!, weightGrad: dw,
-                                                      scratch: scratch, threads: Compute.threads)
-                            }
+            // dX, dW and dB in one pass over dY, each into a fresh buffer the kernel overwrites
+            func fresh(_ t: Tensor?) -> [Float]? { t.flatMap { $0.requiresGrad ? [Float](repeating: 0, count: $0.count) : nil } }
+            var dx = fresh(x), dw = fresh(weight), db = fresh(bias)
+            Compute.run(.convBackward(p), multiplyAdds: 2 * p.multiplyAdds) { threads in
+                withOptionalMutableBuffer(&dx) { dxp in
+                    withOptionalMutableBuffer(&dw) { dwp in
+                        withOptionalMutableBuffer(&db) { dbp in
+                            x.convolutionGradients(p, weight: weight, outputGrad: y.grad!, inputGrad: dxp,
+                                                   weightGrad: dwp, biasGrad: dbp, threads: threads)
                         }
                     }
                 }
             }
-            if let bias, bias.requiresGrad {
-                let plane = p.outHeight * p.outWidth
-                bias.accumulateGrad { db in
-                    for n in 0..<p.batch {
-                        for c in 0..<p.outChannels {
-                            var s: Float = 0
-                            let base = (n * p.outChannels + c) * plane
-                            for i in 0..<plane { s += g[base + i] }
-                            db[c] += s
-                        }
+            if let dx { x.accumulateGrad(dx, shape: x.shape) }
+            if let dw { weight.accumulateGrad(dw, shape: weight.shape) }
+            if let db, let bias { bias.accumulateGrad(db, shape: bias.shape) }
+        }
+    }
+
+    /// Y = conv(self, W) + B into `y`.
+    private func convolve(_ p: Conv2DParams, weight: Tensor, bias: Tensor?, into y: UnsafeMutablePointer<Float>,
+                          threads: Int) {
+        withScratch(bytes: DLKernels.Conv2D.scratchByteCount(p, threads: threads)) { scratch in
+            data.withUnsafeBufferPointer { x in
+                weight.data.withUnsafeBufferPointer { w in
+                    withOptionalBuffer(bias?.data) { b in
+                        DLKernels.Conv2D.forward(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: y,
+                                                 scratch: scratch, threads: threads, scratchThreads: threads)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradients `DLKernels.Conv2D.backward` writes (those not nil), self being X.
+    private func convolutionGradients(_ p: Conv2DParams, weight: Tensor, outputGrad: [Float],
+                                      inputGrad dx: UnsafeMutablePointer<Float>?, weightGrad dw: UnsafeMutablePointer<Float>?,
+                                      biasGrad db: UnsafeMutablePointer<Float>?, threads: Int) {
+        withScratch(bytes: DLKernels.Conv2D.backwardScratchByteCount(p)) { scratch in
+            outputGrad.withUnsafeBufferPointer { dy in
+                data.withUnsafeBufferPointer { x in
+                    weight.data.withUnsafeBufferPointer { w in
+                        DLKernels.Conv2D.backward(p, input: x.baseAddress!, weight: w.baseAddress!, outputGrad: dy.baseAddress!,
+                                                  inputGrad: dx, weightGrad: dw, biasGrad: db, scratch: scratch,
+                                                  threads: threads)
                     }
                 }
             }
@@ -92,8 +106,11 @@ extension Tensor {
         return Tensor.result(shape: [p.batch, p.channels, p.outHeight, p.outWidth], data: out, parents: [x]) { y in
             y.grad!.withUnsafeBufferPointer { dy in
                 x.data.withUnsafeBufferPointer { xs in
-                    x.accumulateComputedGrad { dx in
-                        DLKernels.MaxPool2D.backward(p, input: xs.baseAddress!, outputGrad: dy.baseAddress!, inputGrad: dx)
+                    y.data.withUnsafeBufferPointer { ys in
+                        x.accumulateComputedGrad { dx in
+                            DLKernels.MaxPool2D.backward(p, input: xs.baseAddress!, output: ys.baseAddress!,
+                                                         outputGrad: dy.baseAddress!, inputGrad: dx)
+                        }
                     }
                 }
             }

@@ -65,12 +65,14 @@ enum GemmCall {
     static func into(_ c: UnsafeMutableBufferPointer<Float>, m: Int, n: Int, k: Int,
                      a: [Float], transA: Bool, b: [Float], transB: Bool, accumulate: Bool = true) {
         guard m > 0, n > 0 else { return }
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
-                           a: ap.baseAddress!, lda: transA ? m : k,
-                           b: bp.baseAddress!, ldb: transB ? k : n,
-                           beta: accumulate ? 1 : 0, c: c.baseAddress!, ldc: n, threads: Compute.threads)
+        Compute.run(.gemm(m: m, n: n, k: k, transA: transA, transB: transB), multiplyAdds: m * n * k) { threads in
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                               a: ap.baseAddress!, lda: transA ? m : k,
+                               b: bp.baseAddress!, ldb: transB ? k : n,
+                               beta: accumulate ? 1 : 0, c: c.baseAddress!, ldc: n, threads: threads)
+                }
             }
         }
     }

@@ -94,6 +94,15 @@ extension GraphBuilder {
                     nodes.append(node)
                     continue
                 }
+            case .lstm, .gru, .rnn:
+                // Weights only (W and R per output row, as the converter stores them): the runtime
+                // widens them to f32 at load and the layer computes in f32.
+                for w in node.inputs[1...2] where constants[w] != nil {
+                    let wq = try constants[w]!.withUnsafeBufferPointer { (b) throws(DLError) in
+                        try Quantize.symmetricPerChannel(b, shape: graph.tensors[w].shape, axis: 1)
+                    }
+                    try storeInt8(w, params: wq)
+                }
             case .maxPool2d, .avgPool2d, .globalAvgPool, .flatten, .reshape, .relu:
                 if let p = params[node.inputs[0]] {
                     markInt8(out, p)

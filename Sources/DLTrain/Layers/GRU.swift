@@ -35,15 +35,7 @@ public final class GRU: RecurrentLayer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let n = hiddenSize
-        var h = Tensor(zeros: [x.shape[0], n])
-        return unroll(x.dense(weight: weight, bias: inputBias)) { xp, _ in
-            let hp = h.dense(weight: recurrentWeight, bias: recurrentBias)
-            let z = (xp.columns(0..<n) + hp.columns(0..<n)).sigmoid()
-            let r = (xp.columns(n..<(2 * n)) + hp.columns(n..<(2 * n))).sigmoid()
-            let candidate = (xp.columns((2 * n)..<(3 * n)) + r * hp.columns((2 * n)..<(3 * n))).tanh()
-            h = candidate + z * (h - candidate)
-            return h
-        }
+        x.recurrent(.gru, weight: weight, recurrentWeight: recurrentWeight, inputBias: inputBias,
+                    recurrentBias: recurrentBias, output: output)
     }
 }

@@ -33,16 +33,6 @@ public final class LSTM: RecurrentLayer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let n = hiddenSize
-        var h = Tensor(zeros: [x.shape[0], n])
-        var c = Tensor(zeros: [x.shape[0], n])
-        return unroll(x.dense(weight: weight, bias: bias)) { xp, _ in
-            let z = xp + h.dense(weight: recurrentWeight, bias: nil)
-            let i = z.columns(0..<n).sigmoid(), o = z.columns(n..<(2 * n)).sigmoid()
-            let f = z.columns((2 * n)..<(3 * n)).sigmoid(), g = z.columns((3 * n)..<(4 * n)).tanh()
-            c = f * c + i * g
-            h = o * c.tanh()
-            return h
-        }
+        x.recurrent(.lstm, weight: weight, recurrentWeight: recurrentWeight, inputBias: bias, recurrentBias: nil, output: output)
     }
 }

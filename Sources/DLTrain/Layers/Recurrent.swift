@@ -8,7 +8,8 @@ public enum RecurrentOutput: Sendable {
     case sequence
 }
 
-/// Shared shape logic of SimpleRNN, LSTM and GRU: input [batch, steps, features].
+/// Shared shape logic of SimpleRNN, LSTM and GRU: input [batch, steps, features]. Their
+/// forward is one `Tensor.recurrent` op on the DLKernels sequence kernels.
 protocol RecurrentLayer: Layer {
     var inputSize: Int { get }
     var hiddenSize: Int { get }
@@ -21,13 +22,5 @@ extension RecurrentLayer {
             throw DLError(.shapeMismatch, "\(name) expects per-sample shape [steps, \(inputSize)], got \(input)")
         }
         return output == .sequence ? [input[0], hiddenSize] : [hiddenSize]
-    }
-
-    /// Runs `cell` over the steps of x ([batch, steps, gates·hidden] input projections).
-    func unroll(_ projections: Tensor, _ cell: (Tensor, Int) -> Tensor) -> Tensor {
-        let steps = projections.shape[1]
-        var outputs: [Tensor] = []
-        for t in 0..<steps { outputs.append(cell(projections.step(t), t)) }
-        return output == .sequence ? Tensor.stack(steps: outputs) : outputs[steps - 1]
     }
 }

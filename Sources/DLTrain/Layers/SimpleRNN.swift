@@ -30,10 +30,6 @@ public final class SimpleRNN: RecurrentLayer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var h = Tensor(zeros: [x.shape[0], hiddenSize])
-        return unroll(x.dense(weight: weight, bias: bias)) { xp, _ in
-            h = (xp + h.dense(weight: recurrentWeight, bias: nil)).tanh()
-            return h
-        }
+        x.recurrent(.rnn, weight: weight, recurrentWeight: recurrentWeight, inputBias: bias, recurrentBias: nil, output: output)
     }
 }
