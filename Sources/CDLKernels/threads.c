@@ -11,6 +11,7 @@
  *    The caller waits only for units a helper has actually started.
  *  - helpers sleep on a futex (a condition variable off Linux) and spin only briefly after a
  *    call, yielding the CPU while they do, so a caller that shares their core still runs.
+ *  - a helper that finds itself on the caller's CPU leaves the work to the caller.
  *  - threads = 1, or work too small to share (dlk_split_threads), never touches the pool.
  *  - a call made while another thread holds the pool runs on its own thread (no thread is
  *    ever started per call). */
