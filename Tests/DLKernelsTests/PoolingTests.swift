@@ -135,6 +135,26 @@ import _TestSupport
         }
     }
 
+    /// Split over threads by planes (big enough that two threads are used, and a size with a
+    /// remainder), the 2×2 path gives the reference's bits at 1, 2 and 3 threads.
+    @Test(arguments: [1, 2, 3])
+    func maxPoolOverThreadsMatchesReference(_ threads: Int) {
+        var data = TestData(seed: 13)
+        for p in [Pool2DParams(batch: 64, channels: 16, inHeight: 28, inWidth: 28, kernel: (2, 2), strides: (2, 2)),
+                  Pool2DParams(batch: 7, channels: 37, inHeight: 14, inWidth: 14, kernel: (2, 2), strides: (2, 2))] {
+            let x = data.floats(p.inputCount).map { ($0 * 2).rounded() }
+            var fast = [Float](repeating: 1, count: p.outputCount), ref = fast
+            MaxPool2D.forward(p, input: x, output: &fast, threads: threads)
+            MaxPool2D.reference(p, input: x, output: &ref)
+            #expect(fast.map(\.bitPattern) == ref.map(\.bitPattern))
+            let x8 = data.int8s(p.inputCount)
+            var f8 = [Int8](repeating: 1, count: p.outputCount), r8 = f8
+            MaxPool2D.forward(p, input: x8, output: &f8, threads: threads)
+            MaxPool2D.reference(p, input: x8, output: &r8)
+            #expect(f8 == r8)
+        }
+    }
+
     /// The fast backward against the per-output one, bit-exact; coarse values make ties, which
     /// must go to the first maximum of the window.
     @Test(arguments: poolCases)

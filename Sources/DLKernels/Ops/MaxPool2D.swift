@@ -6,11 +6,13 @@ import CDLKernels
 /// (no bounds tests inside, vectorisable at stride 1); `reference` is the per-output loop.
 public enum MaxPool2D {
     public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
-                               isa: Int32 = OpsISA.best) {
+                               isa: Int32 = OpsISA.best, threads: Int = 1) {
         if p.hasOnlyFull2x2Windows {
             let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
-            for nc in 0..<(p.batch * p.channels) {
-                dlk_maxpool_plane_2x2(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+            forEachPlaneRange(p, elementSize: 4, threads: threads) { planes in
+                for nc in planes {
+                    dlk_maxpool_plane_2x2(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+                }
             }
         } else if p.kernelWidth == 2 && p.strideW == 2 && p.dilationW == 1 {
             rowsK2S2(p, x, y, isa: isa)
@@ -48,14 +50,28 @@ public enum MaxPool2D {
     }
 
     public static func forward(_ p: Pool2DParams, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
-                               isa: Int32 = OpsISA.best) {
+                               isa: Int32 = OpsISA.best, threads: Int = 1) {
         if p.hasOnlyFull2x2Windows {
             let (oh, ow, plane) = (p.outHeight, p.outWidth, p.inHeight * p.inWidth)
-            for nc in 0..<(p.batch * p.channels) {
-                dlk_maxpool_plane_2x2_s8(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+            forEachPlaneRange(p, elementSize: 1, threads: threads) { planes in
+                for nc in planes {
+                    dlk_maxpool_plane_2x2_s8(isa, x + nc * plane, p.inWidth, y + nc * oh * ow, oh, ow)
+                }
             }
         } else {
             rows(p, x, y, lowest: Int8.min)
+        }
+    }
+
+    /// The N·C planes in contiguous ranges, over as many threads as the bytes streamed are
+    /// worth (the shared split rule); planes are independent, so any split gives the same bits.
+    static func forEachPlaneRange(_ p: Pool2DParams, elementSize: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let planes = p.batch * p.channels
+        let bytes = Double(planes * p.inHeight * p.inWidth * elementSize)
+        let used = Dispatch.threads(threads, macs: 0, bytes: bytes)
+        let units = Dispatch.units(threads: used, macs: 0, bytes: bytes, limit: planes)
+        Parallel.run(threads: used, tasks: units) { u in
+            body(planes * u / units..<planes * (u + 1) / units)
         }
     }
 

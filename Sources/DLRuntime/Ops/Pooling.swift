@@ -39,12 +39,13 @@ enum PoolKernel {
 
     func run(_ io: StepIO) {
         switch self {
-        case .max(let p): MaxPool2D.forward(p, input: io.floats(0), output: io.outputFloats(0))
+        case .max(let p): MaxPool2D.forward(p, input: io.floats(0), output: io.outputFloats(0), threads: io.threads)
         case .average(let p): AvgPool2D.forward(p, input: io.floats(0), output: io.outputFloats(0))
         case .globalAverage(let planes, let planeSize):
             GlobalAvgPool.forward(planes: planes, planeSize: planeSize, input: io.floats(0), output: io.outputFloats(0))
         case .maxInt8(let p):
-            MaxPool2D.forward(p, input: io.input(0).assumingMemoryBound(to: Int8.self), output: io.output(0).assumingMemoryBound(to: Int8.self))
+            MaxPool2D.forward(p, input: io.input(0).assumingMemoryBound(to: Int8.self), output: io.output(0).assumingMemoryBound(to: Int8.self),
+                              threads: io.threads)
         case .averageInt8(let p, let zeroPoint):
             AvgPool2D.forward(p, input: io.input(0).assumingMemoryBound(to: Int8.self), zeroPoint: zeroPoint,
                               output: io.output(0).assumingMemoryBound(to: Int8.self))
