@@ -1,4 +1,4 @@
-/* Vectorised exp-family functions, the fused LSTM cell and the depthwise row kernel for the
+/* Vectorised exp-family functions, the fused LSTM and GRU cells and the depthwise row kernel for the
  * op kernels.
  * One generic body per function, written with clang vector extensions and instantiated
  * for AVX2+FMA (8 lanes) and AVX-512F (16 lanes) through target attributes, so the package
@@ -77,6 +77,38 @@ static void lstm_cell_portable(size_t rows, size_t hs, float *g, size_t ldg, con
                                float *c, size_t ldc, float *h, size_t ldh) {
     for (size_t b = 0; b < rows; b++)
         lstm_cell_span_portable(hs, 0, g + b * ldg, add ? add + b * ldadd : NULL, c + b * ldc, h + b * ldh);
+}
+
+/* GRU, linear_before_reset = 0, on hidden units [j0, hs) of one batch entry: z, r ← σ in place
+ * and rh = r⊙H (the candidate's product needs it before it can run). */
+static void gru_reset_span_portable(size_t hs, size_t j0, float *g, const float *h, float *rh) {
+    for (size_t j = j0; j < hs; j++) {
+        float z = scalar_op(DLK_VM_SIGMOID, g[j]), r = scalar_op(DLK_VM_SIGMOID, g[hs + j]);
+        g[j] = z; g[hs + j] = r;
+        rh[j] = r * h[j];
+    }
+}
+
+static void gru_reset_portable(size_t rows, size_t hs, float *g, size_t ldg, const float *h, size_t ldh,
+                               float *rh, size_t ldrh) {
+    for (size_t b = 0; b < rows; b++) gru_reset_span_portable(hs, 0, g + b * ldg, h + b * ldh, rh + b * ldrh);
+}
+
+/* The GRU cell on hidden units [j0, hs) of one batch entry (see dlk_gru_cell). */
+static void gru_cell_span_portable(size_t hs, size_t j0, float *g, float *rec, const float *rbh, int lbr, float *h) {
+    for (size_t j = j0; j < hs; j++) {
+        float z = g[j], r = g[hs + j];
+        if (lbr) { z = scalar_op(DLK_VM_SIGMOID, z); r = scalar_op(DLK_VM_SIGMOID, r); g[j] = z; g[hs + j] = r; }
+        float hr = rec[j] + (rbh ? rbh[j] : 0.0f);
+        float ht = tanhf(g[2 * hs + j] + (lbr ? r * hr : hr));
+        rec[j] = hr; g[2 * hs + j] = ht;
+        h[j] = ht + z * (h[j] - ht);
+    }
+}
+
+static void gru_cell_portable(size_t rows, size_t hs, float *g, size_t ldg, float *rec, size_t ldrec,
+                              const float *rbh, int lbr, float *h, size_t ldh) {
+    for (size_t b = 0; b < rows; b++) gru_cell_span_portable(hs, 0, g + b * ldg, rec + b * ldrec, rbh, lbr, h + b * ldh);
 }
 
 static void dw_interior_portable(const float *const *rows, const float *const *w, int nrows, int kw,
@@ -220,6 +252,46 @@ static void lstm_cell_##NAME(size_t rows, size_t hs, float *g, size_t ldg, const
     }                                                                                 \
 }                                                                                     \
 ATTR                                                                                  \
+static void gru_reset_##NAME(size_t rows, size_t hs, float *g, size_t ldg, const float *h, size_t ldh, \
+                             float *rh, size_t ldrh) {                                \
+    typedef NAME##_vf VF;                                                             \
+    for (size_t b = 0; b < rows; b++) {                                               \
+        float *gb = g + b * ldg, *rb = rh + b * ldrh;                                 \
+        const float *hb = h + b * ldh;                                                \
+        size_t j = 0;                                                                 \
+        for (; j + LANES <= hs; j += LANES) {                                         \
+            VF z = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -*(VF *)(gb + j)));             \
+            VF r = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -*(VF *)(gb + hs + j)));        \
+            *(VF *)(gb + j) = z; *(VF *)(gb + hs + j) = r;                            \
+            *(VF *)(rb + j) = r * *(const VF *)(hb + j);                              \
+        }                                                                             \
+        gru_reset_span_portable(hs, j, gb, hb, rb);                                   \
+    }                                                                                 \
+}                                                                                     \
+ATTR                                                                                  \
+static void gru_cell_##NAME(size_t rows, size_t hs, float *g, size_t ldg, float *rec, size_t ldrec, \
+                            const float *rbh, int lbr, float *h, size_t ldh) {        \
+    typedef NAME##_vf VF;                                                             \
+    for (size_t b = 0; b < rows; b++) {                                               \
+        float *gb = g + b * ldg, *rb = rec + b * ldrec, *hb = h + b * ldh;            \
+        size_t j = 0;                                                                 \
+        for (; j + LANES <= hs; j += LANES) {                                         \
+            VF z = *(VF *)(gb + j), r = *(VF *)(gb + hs + j), hr = *(VF *)(rb + j);   \
+            if (lbr) {                                                                \
+                z = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -z));                          \
+                r = 1.0f / (1.0f + VEXP(VF, NAME##_vi, -r));                          \
+                *(VF *)(gb + j) = z; *(VF *)(gb + hs + j) = r;                        \
+            }                                                                         \
+            if (rbh) hr += *(const VF *)(rbh + j);                                    \
+            VF pc = *(VF *)(gb + 2 * hs + j) + (lbr ? r * hr : hr);                   \
+            VF ht = 2.0f / (1.0f + VEXP(VF, NAME##_vi, -2.0f * pc)) - 1.0f;           \
+            *(VF *)(rb + j) = hr; *(VF *)(gb + 2 * hs + j) = ht;                      \
+            *(VF *)(hb + j) = VFMA(z, *(VF *)(hb + j) - ht, ht);                      \
+        }                                                                             \
+        gru_cell_span_portable(hs, j, gb, rb, rbh, lbr, hb);                          \
+    }                                                                                 \
+}                                                                                     \
+ATTR                                                                                  \
 static float vexp_sum_##NAME(const float *x, float *y, size_t n, float shift) {       \
     NAME##_vf acc = {};                                                               \
     size_t i = 0;                                                                     \
@@ -297,6 +369,33 @@ void dlk_lstm_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, const 
     case DLK_OPS_NEON: lstm_cell_neon(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
 #endif
     default: lstm_cell_portable(rows, hs, g, ldg, add, ldadd, c, ldc, h, ldh); return;
+    }
+}
+
+void dlk_gru_reset(int isa, size_t rows, size_t hs, float *g, size_t ldg, const float *h, size_t ldh,
+                   float *rh, size_t ldrh) {
+    switch (clamp_isa(isa)) {
+#ifdef DLK_X86
+    case DLK_OPS_AVX512: gru_reset_avx512(rows, hs, g, ldg, h, ldh, rh, ldrh); return;
+    case DLK_OPS_AVX2: gru_reset_avx2(rows, hs, g, ldg, h, ldh, rh, ldrh); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: gru_reset_neon(rows, hs, g, ldg, h, ldh, rh, ldrh); return;
+#endif
+    default: gru_reset_portable(rows, hs, g, ldg, h, ldh, rh, ldrh); return;
+    }
+}
+
+void dlk_gru_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, float *rec, size_t ldrec,
+                  const float *rbh, int linear_before_reset, float *h, size_t ldh) {
+    int lbr = linear_before_reset != 0;
+    switch (clamp_isa(isa)) {
+#ifdef DLK_X86
+    case DLK_OPS_AVX512: gru_cell_avx512(rows, hs, g, ldg, rec, ldrec, rbh, lbr, h, ldh); return;
+    case DLK_OPS_AVX2: gru_cell_avx2(rows, hs, g, ldg, rec, ldrec, rbh, lbr, h, ldh); return;
+#elif defined(DLK_NEON)
+    case DLK_OPS_NEON: gru_cell_neon(rows, hs, g, ldg, rec, ldrec, rbh, lbr, h, ldh); return;
+#endif
+    default: gru_cell_portable(rows, hs, g, ldg, rec, ldrec, rbh, lbr, h, ldh); return;
     }
 }
 

@@ -49,6 +49,23 @@ float dlk_vexp_sum(int isa, const float *x, float *y, size_t n, float shift);
 void dlk_lstm_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, const float *add, size_t ldadd,
                    float *c, size_t ldc, float *h, size_t ldh);
 
+/*! dlk_gru_reset() : GRU with linear_before_reset = 0, before the candidate's product: for
+ *  `rows` batch entries of `hs` hidden units, entry b's pre-activations g + b·ldg ([z | r | h̃],
+ *  z and r already holding Xₜ·Wᵀ + Hₜ₋₁·Rᵀ + both biases) get z, r ← σ in place, and
+ *  rh + b·ldrh = r ⊙ (h + b·ldh), the left operand of (r⊙Hₜ₋₁)·Rhᵀ. */
+void dlk_gru_reset(int isa, size_t rows, size_t hs, float *g, size_t ldg, const float *h, size_t ldh,
+                   float *rh, size_t ldrh);
+
+/*! dlk_gru_cell() : one GRU time step (ONNX gate order z, r, h) for `rows` batch entries.
+ *  g + b·ldg is [z | r | h̃]: with linear_before_reset, z and r are pre-activations (σ applied
+ *  here), else already activated by dlk_gru_reset; h̃ holds Xₜ·Whᵀ + Wbh. rec + b·ldrec is the
+ *  candidate's recurrent product (Hₜ₋₁·Rhᵀ, or (r⊙Hₜ₋₁)·Rhᵀ), to which rbh (hs floats, may be
+ *  NULL) is added and written back (training keeps it). h̃ = tanh(h̃ + r⊙rec) with
+ *  linear_before_reset, else tanh(h̃ + rec), is written back to g, and
+ *  H = (1 − z)⊙h̃ + z⊙H to h + b·ldh. tanh as 2σ(2x) − 1 in the vector paths, as dlk_lstm_cell. */
+void dlk_gru_cell(int isa, size_t rows, size_t hs, float *g, size_t ldg, float *rec, size_t ldrec,
+                  const float *rbh, int linear_before_reset, float *h, size_t ldh);
+
 /*! dlk_dw_interior() : one output row of a depthwise convolution with horizontal stride 1,
  *  over the columns [x0, x1) whose taps all lie inside the input row:
  *  out[ox] = bias + sum_r sum_kx w[r*kw + kx] * rows[r][ox + kx*dilation]   for r < nrows.

@@ -35,61 +35,34 @@ public enum LSTM {
         if let y, sequenceLengths != nil {
             y.update(repeating: 0, count: p.sequenceLength * p.directions * p.batch * hs)
         }
-        let threads = Int32(clamping: threads)
         for d in 0..<p.directions {
             Recurrent.projectInputs(p, gates: gates, x: x, w: w + d * gh * p.inputSize,
                                     bias: bias.map { $0 + d * 2 * gh }, addRecurrentBias: { _ in true },
-                                    into: buf.projection, biasBuffer: buf.bias, threads: Int(threads))
+                                    into: buf.projection, biasBuffer: buf.bias, threads: threads)
             Recurrent.loadState(p, d, from: initialH, into: buf.h)
             Recurrent.loadState(p, d, from: initialC, into: buf.c)
-            let reverse = Recurrent.isReverse(p, d)
-            let packedR: UnsafeRawPointer
-            if let packedRecurrence, packedRecurrence.hiddenSize == hs, d < packedRecurrence.matrices.count {
-                packedR = UnsafeRawPointer(packedRecurrence.matrices[d].storage)
-            } else {
-                dlk_sgemm_pack_b(1, hs, gh, r + d * gh * hs, hs, buf.packed)
-                packedR = UnsafeRawPointer(buf.packed)
-            }
-            if sequenceLengths == nil {
-                // Batch entries are independent: with several threads each runs the whole
-                // sequence for its own rows (no synchronisation per step), when there is enough
-                // work to pay for waking a helper.
-                let work = Double(p.sequenceLength * p.batch * gh * hs)
-                let chunks = min(Dispatch.threads(Int(threads), macs: work), p.batch)
-                Parallel.run(threads: Int(threads), tasks: chunks) { task in
-                    steps(p, d, rows: task * p.batch / chunks..<(task + 1) * p.batch / chunks, packedR: packedR,
-                          zeroState: initialH == nil, buf: buf, saved: saved, y: y, isa: isa,
-                          threads: chunks > 1 ? 1 : threads)
-                }
-            } else {
-                for s in 0..<p.sequenceLength {
-                    dlk_sgemm_packed(0, p.batch, gh, hs, 1, buf.h, hs, packedR, 0, buf.recurrent, gh, threads)
-                    for b in 0..<p.batch {
-                        guard let t = Recurrent.time(p, step: s, reverse: reverse, b: b, lengths: sequenceLengths) else { continue }
-                        let gate = buf.recurrent + b * gh
-                        dlk_lstm_cell(isa, 1, hs, gate, gh, buf.projection + p.inputRow(t, b) * gh, gh,
-                                      buf.c + b * hs, hs, buf.h + b * hs, hs)
-                        record(p, d, s, b, gates: gate, saved: saved, y: y, t: t, buf: buf)
-                    }
-                }
+            let packedR = Recurrent.packedRecurrence(p, d, gates: gates, lastGateApart: false, r: r,
+                                                     given: packedRecurrence, buf: buf).0
+            Recurrent.forRowBlocks(p, gates: gates, threads: threads, lengths: sequenceLengths) { rows, length, threads in
+                steps(p, d, rows: rows, length: length, packedR: packedR, zeroState: initialH == nil, buf: buf,
+                      saved: saved, y: y, isa: isa, threads: threads)
             }
             Recurrent.storeState(p, d, buf.h, into: outputH)
             Recurrent.storeState(p, d, buf.c, into: outputC)
         }
     }
 
-    /// Every step of direction d for the batch entries `rows`, all at the same time step: their
-    /// projections are rows `rowStride` apart, and Hₜ₋₁·Rᵀ accumulates onto them in place (a
-    /// zero initial state adds nothing at the first step).
-    static func steps(_ p: RecurrentParams, _ d: Int, rows: Range<Int>, packedR: UnsafeRawPointer, zeroState: Bool,
-                      buf: Recurrent.Buffers, saved: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>?,
-                      isa: Int32, threads: Int32) {
-        guard !rows.isEmpty else { return }
+    /// The first `length` steps of direction d for the batch entries `rows`, all at the same time
+    /// step: their projections are rows `ldg` apart, and Hₜ₋₁·Rᵀ accumulates onto them in place
+    /// (a zero initial state adds nothing at the first step).
+    static func steps(_ p: RecurrentParams, _ d: Int, rows: Range<Int>, length: Int, packedR: UnsafeRawPointer,
+                      zeroState: Bool, buf: Recurrent.Buffers, saved: UnsafeMutablePointer<Float>?,
+                      y: UnsafeMutablePointer<Float>?, isa: Int32, threads: Int32) {
         let hs = p.hiddenSize, gh = gates * hs, reverse = Recurrent.isReverse(p, d)
         let ldg = (p.batchFirst ? p.sequenceLength : 1) * gh
         let h = buf.h + rows.lowerBound * hs, c = buf.c + rows.lowerBound * hs
-        for s in 0..<p.sequenceLength {
-            let t = reverse ? p.sequenceLength - 1 - s : s
+        for s in 0..<length {
+            let t = reverse ? length - 1 - s : s
             let g = buf.projection + p.inputRow(t, rows.lowerBound) * gh
             if s > 0 || !zeroState {
                 dlk_sgemm_packed(0, rows.count, gh, hs, 1, h, hs, packedR, 1, g, ldg, threads)

@@ -61,25 +61,35 @@ public struct RecurrentParams: Equatable, Hashable, Sendable {
         return sequenceLength * batch * gh + batch * gh + 3 * batch * hiddenSize + gh
     }
 
-    /// Bytes of scratch for one direction's R packed for the per-step products (64-byte aligned
-    /// inside the scratch, hence the slack).
-    func packedRecurrenceBytes(gates: Int) -> Int {
-        dlk_sgemm_packed_size(hiddenSize, gates * hiddenSize) + 64
+    /// Bytes of scratch for one direction's R packed for the per-step products (each block
+    /// 64-byte aligned inside the scratch, hence the slack); `lastGateApart` as in `PackedRecurrence`.
+    func packedRecurrenceBytes(gates: Int, lastGateApart: Bool = false) -> Int {
+        let hs = hiddenSize
+        guard lastGateApart else { return dlk_sgemm_packed_size(hs, gates * hs) + 64 }
+        return dlk_sgemm_packed_size(hs, (gates - 1) * hs) + dlk_sgemm_packed_size(hs, hs) + 128
     }
 }
 
 /// R of every direction packed once (at model load) for the per-step products Hₜ₋₁·Rᵀ, so
-/// that `LSTM.forward` does not pack it on each run.
+/// that the sequence kernels do not pack it on each run.
 public final class PackedRecurrence {
     let matrices: [Gemm.PackedMatrix]
     public let hiddenSize: Int
+    /// The last gate's rows packed as a matrix of their own (GRU: its candidate's product
+    /// cannot always join the z and r product).
+    public let lastGateApart: Bool
 
     /// R [dirs, gates·hidden, hidden] as in `RecurrentParams`.
-    public init(_ p: RecurrentParams, gates: Int, recurrence r: UnsafePointer<Float>) {
+    public init(_ p: RecurrentParams, gates: Int, recurrence r: UnsafePointer<Float>, lastGateApart: Bool = false) {
         let hs = p.hiddenSize, gh = gates * hs
         hiddenSize = hs
-        matrices = (0..<p.directions).map { d in
-            Gemm.PackedMatrix(transposed: true, k: hs, n: gh, b: r + d * gh * hs, ldb: hs)
+        self.lastGateApart = lastGateApart
+        let first = lastGateApart ? gh - hs : gh
+        matrices = (0..<p.directions).flatMap { d in
+            let rd = r + d * gh * hs
+            let head = Gemm.PackedMatrix(transposed: true, k: hs, n: first, b: rd, ldb: hs)
+            return lastGateApart ? [head, Gemm.PackedMatrix(transposed: true, k: hs, n: hs, b: rd + first * hs, ldb: hs)]
+                                 : [head]
         }
     }
 }
@@ -128,6 +138,54 @@ enum Recurrent {
         Gemm.sgemm(transA: false, transB: true, m: rows, n: gh, k: p.inputSize, alpha: 1,
                    a: x, lda: p.inputSize, b: w, ldb: p.inputSize, beta: 0, c: proj, ldc: gh,
                    bias: combined, activation: .none, threads: threads)
+    }
+
+    /// Direction d's R packed for the per-step products: `given` when it fits, else packed into
+    /// the scratch. With `lastGateApart`, the last gate's rows are the second matrix.
+    static func packedRecurrence(_ p: RecurrentParams, _ d: Int, gates: Int, lastGateApart: Bool,
+                                 r: UnsafePointer<Float>, given: PackedRecurrence?,
+                                 buf: Buffers) -> (UnsafeRawPointer, UnsafeRawPointer?) {
+        let hs = p.hiddenSize, gh = gates * hs, per = lastGateApart ? 2 : 1
+        if let given, given.hiddenSize == hs, given.lastGateApart == lastGateApart,
+           given.matrices.count >= (d + 1) * per,
+           given.matrices[d * per].n == (lastGateApart ? gh - hs : gh) {
+            let head = UnsafeRawPointer(given.matrices[d * per].storage)
+            return (head, lastGateApart ? UnsafeRawPointer(given.matrices[d * per + 1].storage) : nil)
+        }
+        let rd = r + d * gh * hs, first = lastGateApart ? gh - hs : gh
+        dlk_sgemm_pack_b(1, hs, first, rd, hs, buf.packed)
+        guard lastGateApart else { return (UnsafeRawPointer(buf.packed), nil) }
+        let end = buf.packed + dlk_sgemm_packed_size(hs, first)
+        let second = end + (64 - Int(bitPattern: end) % 64) % 64
+        dlk_sgemm_pack_b(1, hs, hs, rd + first * hs, hs, second)
+        return (UnsafeRawPointer(buf.packed), UnsafeRawPointer(second))
+    }
+
+    /// Runs direction d's whole sequence as `body(rows, length, threads)` calls: batch entries
+    /// are independent, so with several threads each runs the whole sequence for its own rows
+    /// (no synchronisation per step) when there is enough work to pay for waking a helper.
+    /// With `lengths`, runs of consecutive entries of equal length go together; `threads` is
+    /// what the body's products may use.
+    static func forRowBlocks(_ p: RecurrentParams, gates: Int, threads: Int, lengths: UnsafePointer<Int32>?,
+                             _ body: (Range<Int>, Int, Int32) -> Void) {
+        let hs = p.hiddenSize
+        let work = Double(p.sequenceLength * p.batch * gates * hs * hs)
+        let chunks = min(Dispatch.threads(threads, macs: work), p.batch)
+        guard chunks > 0 else { return }
+        let inner = Int32(clamping: chunks > 1 ? 1 : threads)
+        Parallel.run(threads: threads, tasks: chunks) { task in
+            let rows = task * p.batch / chunks..<(task + 1) * p.batch / chunks
+            guard let lengths else { return body(rows, p.sequenceLength, inner) }
+            func length(_ b: Int) -> Int { min(max(Int(lengths[b]), 0), p.sequenceLength) }
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let len = length(start)
+                var end = start + 1
+                while end < rows.upperBound && length(end) == len { end += 1 }
+                if len > 0 { body(start..<end, len, inner) }
+                start = end
+            }
+        }
     }
 
     /// Initial state of direction d into `state` ([batch, hidden]), zeros when not given.

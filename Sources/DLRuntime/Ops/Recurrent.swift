@@ -7,7 +7,7 @@ struct RecurrentKernel {
 
     var cell: Cell
     var params: RecurrentParams
-    /// LSTM: the constant R packed once per plan for the per-step products (nil: packed per run).
+    /// The constant R packed once per plan for the per-step products (nil: packed per run).
     var packedRecurrence: PackedRecurrence? = nil
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
@@ -34,11 +34,18 @@ struct RecurrentKernel {
         default: cell = .rnn; scratch = RNN.scratchByteCount(params)
         }
         var kernel = RecurrentKernel(cell: cell, params: params)
-        if case .lstm = cell, let rIndex = node.inputs.count > 2 ? node.inputs[2] : nil, rIndex >= 0,
+        let gates: Int, lastGateApart: Bool
+        switch cell {
+        case .lstm: gates = LSTM.gates; lastGateApart = false
+        case .gru: gates = GRU.gates; lastGateApart = true
+        case .rnn: gates = RNN.gates; lastGateApart = false
+        }
+        if let rIndex = node.inputs.count > 2 ? node.inputs[2] : nil, rIndex >= 0,
            let rData = c.model.constants[rIndex], params.hiddenSize > 0,
-           r.shape.elementCount == params.directions * LSTM.gates * params.hiddenSize * params.hiddenSize {
-            kernel.packedRecurrence = PackedRecurrence(params, gates: LSTM.gates,
-                                                       recurrence: rData.assumingMemoryBound(to: Float.self))
+           r.shape.elementCount == params.directions * gates * params.hiddenSize * params.hiddenSize {
+            kernel.packedRecurrence = PackedRecurrence(params, gates: gates,
+                                                       recurrence: rData.assumingMemoryBound(to: Float.self),
+                                                       lastGateApart: lastGateApart)
         }
         return OpRegistry.Prepared(kernel: .recurrent(kernel), scratchBytes: scratch)
     }
@@ -57,11 +64,13 @@ struct RecurrentKernel {
         case .gru(let linearBeforeReset):
             GRU.forward(params, linearBeforeReset: linearBeforeReset, input: io.floats(0), weight: io.floats(1),
                         recurrence: io.floats(2), bias: io.optionalFloats(3), sequenceLengths: lens,
-                        initialH: io.optionalFloats(5), output: y, outputH: yh, scratch: io.scratch, threads: io.threads)
+                        initialH: io.optionalFloats(5), output: y, outputH: yh, scratch: io.scratch, threads: io.threads,
+                        packedRecurrence: packedRecurrence)
         case .rnn:
             RNN.forward(params, input: io.floats(0), weight: io.floats(1), recurrence: io.floats(2),
                         bias: io.optionalFloats(3), sequenceLengths: lens, initialH: io.optionalFloats(5),
-                        output: y, outputH: yh, scratch: io.scratch, threads: io.threads)
+                        output: y, outputH: yh, scratch: io.scratch, threads: io.threads,
+                        packedRecurrence: packedRecurrence)
         }
     }
 }
