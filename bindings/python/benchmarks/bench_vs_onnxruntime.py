@@ -9,7 +9,7 @@ before timing. int8 models are quantized with onnxruntime's static QDQ quantizer
 calibration data and converted by `dlpack convert` the same way.
 
     python3 bench_vs_onnxruntime.py --lib PREFIX/lib/libdlpk.so --dlpack .build/release/dlpack \
-        [--bench-c ./bench] [--threads 1] [--models mlp_small,mlp_large,cnn,lstm]
+        [--bench-c ./bench] [--threads 1] [--models mlp_small,mlp_large,cnn,lstm,gru]
 
 Targets (issue 4): batch 1 latency <= 1.0x onnxruntime, batch 64 <= 1.1x.
 """
@@ -77,22 +77,32 @@ def cnn(seed):
     return graph, lambda batch: (batch, 1, 28, 28)
 
 
-def lstm(seed, seq=20, features=32, hidden=64):
-    """[seq, N, features] -> LSTM(hidden) -> last hidden state -> dense -> 10 (onnxruntime has no
-    batch-first LSTM, so the batch is the second dimension)."""
+def recurrent(op, gates, seed, seq=20, features=32, hidden=64, **attributes):
+    """[seq, N, features] -> `op` (hidden) -> last hidden state -> dense -> 10 (onnxruntime has no
+    batch-first LSTM or GRU, so the batch is the second dimension)."""
     rng = np.random.default_rng(seed)
     s = 1 / np.sqrt(hidden)
-    inits = [_init("W", rng.uniform(-s, s, (1, 4 * hidden, features))), _init("R", rng.uniform(-s, s, (1, 4 * hidden, hidden))),
-             _init("B", rng.uniform(-s, s, (1, 8 * hidden))), _init("fw", rng.uniform(-s, s, (10, hidden))),
+    inits = [_init("W", rng.uniform(-s, s, (1, gates * hidden, features))),
+             _init("R", rng.uniform(-s, s, (1, gates * hidden, hidden))),
+             _init("B", rng.uniform(-s, s, (1, 2 * gates * hidden))), _init("fw", rng.uniform(-s, s, (10, hidden))),
              _init("fb", np.zeros(10)), numpy_helper.from_array(np.array([-1, hidden], dtype=np.int64), "shape")]
     nodes = [
-        helper.make_node("LSTM", ["x", "W", "R", "B"], ["", "h"], hidden_size=hidden),
+        helper.make_node(op, ["x", "W", "R", "B"], ["", "h"], hidden_size=hidden, **attributes),
         helper.make_node("Reshape", ["h", "shape"], ["hf"]),
         helper.make_node("Gemm", ["hf", "fw", "fb"], ["y"], transB=1),
     ]
-    graph = helper.make_graph(nodes, "lstm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, "N", features])],
+    graph = helper.make_graph(nodes, op.lower(), [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, "N", features])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])], inits)
     return graph, lambda batch: (seq, batch, features)
+
+
+def lstm(seed):
+    return recurrent("LSTM", 4, seed)
+
+
+def gru(seed):
+    """ONNX GRU with the default linear_before_reset = 0 (the candidate's product needs r first)."""
+    return recurrent("GRU", 3, seed)
 
 
 def fixture_mlp(directory):
@@ -112,6 +122,7 @@ MODELS = {
     "mlp_large": lambda: mlp([784, 512, 512, 10], 2),
     "cnn": lambda: cnn(3),
     "lstm": lambda: lstm(4),
+    "gru": lambda: gru(5),
 }
 
 
