@@ -7,6 +7,9 @@ import _TestSupport
 import Glibc
 #endif
 
+// Nested in KernelLevelTests (serialized): these compare the bits of calls made one after the
+// other, which only holds while no other test changes the global ISA level in between.
+extension KernelLevelTests {
 /// The kernels' thread pool: every task runs exactly once, and threads = 1 stays on the caller.
 @Suite struct DispatchThreadsTests {
     /// Each task records the thread it ran on and counts its runs: [id₀, runs₀, id₁, runs₁, …].
@@ -180,4 +183,4 @@ import Glibc
         }
     }
 }
-
+}
