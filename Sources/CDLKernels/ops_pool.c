@@ -71,7 +71,24 @@ static void plane2x2_avx512(const float *x, size_t in_w, float *y, size_t oh, si
         }
     }
 }
-DEFINE_PLANE2X2(plane2x2_s8_avx512, __attribute__((target("avx512f,avx512bw,avx2,fma"))), int8_t, INT8_MIN)
+/* AVX-512 int8: 32 outputs per step. The rows' max first (integer max has no order to keep),
+ * then each pair of adjacent bytes as one 16-bit lane: its low byte sign-extended by a shift
+ * pair, its high byte by an arithmetic shift, their max narrowed back to bytes. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
+static void plane2x2_s8_avx512(const int8_t *x, size_t in_w, int8_t *y, size_t oh, size_t ow) {
+    for (size_t oy = 0; oy < oh; oy++) {
+        const int8_t *r0 = x + 2 * oy * in_w, *r1 = r0 + in_w;
+        int8_t *out = y + oy * ow;
+        for (size_t i = 0; i < ow; i += 32) {
+            size_t n = ow - i < 32 ? ow - i : 32;
+            __mmask64 in = n == 32 ? ~(__mmask64)0 : (((__mmask64)1 << (2 * n)) - 1);
+            __m512i v = _mm512_max_epi8(_mm512_maskz_loadu_epi8(in, r0 + 2 * i), _mm512_maskz_loadu_epi8(in, r1 + 2 * i));
+            __m512i even = _mm512_srai_epi16(_mm512_slli_epi16(v, 8), 8), odd = _mm512_srai_epi16(v, 8);
+            __m256i m = _mm512_cvtepi16_epi8(_mm512_max_epi16(even, odd));
+            _mm256_mask_storeu_epi8(out + i, n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1), m);
+        }
+    }
+}
 #endif
 
 void dlk_maxpool_row_k2s2(int isa, const float *row, float *out, size_t n) {
