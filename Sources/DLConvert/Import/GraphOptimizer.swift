@@ -132,6 +132,7 @@ enum GraphOptimizer {
             g.tensors[out].dtype = .int8
             g.tensors[out].quant = q
         }
+        fuseInt8DataMovement(&g)
         let producer = producers(g)
         let readerCount = readers(g)
         var removed: Set<Int> = []
