@@ -181,7 +181,7 @@ save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]), "lstm_ze
 def qdq_cnn(name, pool_scale, pool_zero):
     r = np.random.default_rng(11)
     cw = r.integers(-127, 128, size=(4, 2, 3, 3)).astype(np.int8)
-    cws = np.array([0.01, 0.02, 0.015, 0.03], np.float32)
+    cws = np.array([0.002, 0.004, 0.003, 0.006], np.float32)
     xs, cs = np.float32(0.03), np.float32(0.05)
     cb = r.integers(-300, 300, size=4).astype(np.int32)
     fw = r.integers(-127, 128, size=(3, 64)).astype(np.int8)
