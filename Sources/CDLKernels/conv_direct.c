@@ -365,7 +365,8 @@ void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *pac
     j.x = x;
     j.y = y;
     j.f32 = f32_kernel(isa);
-    threads = dlk_threads_for(threads, (double)g->batch * j.c.G * g->out_c * j.c.k);
+    threads = dlk_split_threads(threads, (double)g->batch * j.c.G * g->out_c * j.c.k,
+                                4.0 * (double)g->batch * ((double)g->in_c * j.c.in_plane + (double)g->out_c * j.c.G));
     /* whole images per item when there are enough of them (the range picks the best tiles),
      * else single tiles so that the threads share an image */
     j.tile = threads <= 1 || g->batch >= (size_t)threads ? j.c.G : tile_pixels(isa);
@@ -426,7 +427,8 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
     j.x4_bytes = (j.c.cin4 * j.c.in_plane * 4 + 63) / 64 * 64;
     j.tile = tile_pixels(isa);
     j.tiles = (j.c.G + j.tile - 1) / j.tile;
-    threads = dlk_threads_for(threads, (double)g->batch * j.c.G * g->out_c * j.c.k * 4);
+    threads = dlk_split_threads(threads, (double)g->batch * j.c.G * g->out_c * j.c.k * 4,
+                                (double)g->batch * ((double)g->in_c * j.c.in_plane + (double)g->out_c * j.c.G));
     if (threads < 1) threads = 1;
     size_t images = scratch_images ? scratch_images : 1;
     if (threads == 1 || (g->batch >= (size_t)threads && images >= (size_t)threads)) {

@@ -25,8 +25,6 @@ void dlk_kernels_aligned_free(void *p);
 /* This thread's scratch buffer number `slot` (0 or 1) of at least `bytes` (64-byte aligned,
  * reused between calls), or NULL. */
 void *dlk_scratch(int slot, size_t bytes);
-/* dlk_split_threads without a byte count (for igemm.c until it passes its own). */
-int dlk_threads_for(int threads, double macs);
 
 /* ---- fp32 ---- */
 

@@ -78,42 +78,7 @@ T static void NAME(ukr_rows)(int rows, size_t kc, const float *restrict pa,
 #define NVC NV
 #define RSA 1
 #define PSA MR
-    switch (rows) {
-#if MR > 1
-    ROWS_CASE(1)
-#endif
-#if MR > 2
-    ROWS_CASE(2)
-#endif
-#if MR > 3
-    ROWS_CASE(3)
-#endif
-#if MR > 4
-    ROWS_CASE(4)
-#endif
-#if MR > 5
-    ROWS_CASE(5)
-#endif
-#if MR > 6
-    ROWS_CASE(6)
-#endif
-#if MR > 7
-    ROWS_CASE(7)
-#endif
-#if MR > 8
-    ROWS_CASE(8)
-#endif
-#if MR > 9
-    ROWS_CASE(9)
-#endif
-#if MR > 10
-    ROWS_CASE(10)
-#endif
-#if MR > 11
-    ROWS_CASE(11)
-#endif
-    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
-    }
+#include "sgemm_rows_switch.h"
 }
 #undef RSA
 #undef PSA
@@ -124,42 +89,7 @@ T static void NAME(ukr_direct)(int rows, size_t kc, const float *restrict pa, si
                                float alpha, float beta, const float *bias, int act) {
 #define RSA lda
 #define PSA 1
-    switch (rows) {
-#if MR > 1
-    ROWS_CASE(1)
-#endif
-#if MR > 2
-    ROWS_CASE(2)
-#endif
-#if MR > 3
-    ROWS_CASE(3)
-#endif
-#if MR > 4
-    ROWS_CASE(4)
-#endif
-#if MR > 5
-    ROWS_CASE(5)
-#endif
-#if MR > 6
-    ROWS_CASE(6)
-#endif
-#if MR > 7
-    ROWS_CASE(7)
-#endif
-#if MR > 8
-    ROWS_CASE(8)
-#endif
-#if MR > 9
-    ROWS_CASE(9)
-#endif
-#if MR > 10
-    ROWS_CASE(10)
-#endif
-#if MR > 11
-    ROWS_CASE(11)
-#endif
-    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
-    }
+#include "sgemm_rows_switch.h"
 #undef RSA
 #undef PSA
 }
@@ -172,42 +102,7 @@ T static void NAME(ukr_direct_narrow)(int rows, size_t kc, const float *restrict
 #define PSA 1
 #undef NVC
 #define NVC 1
-    switch (rows) {
-#if MR > 1
-    ROWS_CASE(1)
-#endif
-#if MR > 2
-    ROWS_CASE(2)
-#endif
-#if MR > 3
-    ROWS_CASE(3)
-#endif
-#if MR > 4
-    ROWS_CASE(4)
-#endif
-#if MR > 5
-    ROWS_CASE(5)
-#endif
-#if MR > 6
-    ROWS_CASE(6)
-#endif
-#if MR > 7
-    ROWS_CASE(7)
-#endif
-#if MR > 8
-    ROWS_CASE(8)
-#endif
-#if MR > 9
-    ROWS_CASE(9)
-#endif
-#if MR > 10
-    ROWS_CASE(10)
-#endif
-#if MR > 11
-    ROWS_CASE(11)
-#endif
-    default: NAME(body)(MR, NVC, kc, pa, RSA, PSA, pb, ldpb, c, ldc, alpha, beta, bias, act); return;
-    }
+#include "sgemm_rows_switch.h"
 #undef RSA
 #undef PSA
 #undef ROWS_CASE

@@ -50,8 +50,6 @@ int dlk_split_threads(int threads, double macs, double bytes) {
     return shares < (double)threads ? (int)shares : threads;
 }
 
-int dlk_threads_for(int threads, double macs) { return dlk_split_threads(threads, macs, 0.0); }
-
 int dlk_split_units(int threads, double macs, double bytes, size_t max_units) {
     if (threads <= 1 || max_units <= 1) return 1;
     double shares = cost_of(macs, bytes) / MIN_SHARE;
