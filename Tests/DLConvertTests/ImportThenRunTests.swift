@@ -7,7 +7,7 @@ import _TestSupport
 /// Imported models run by DLRuntime give onnxruntime's outputs (Fixtures/*_expected.npy,
 /// written by make_fixtures.py with onnxruntime on the same inputs).
 @Suite struct ImportThenRunTests {
-    @Test(arguments: ["gemm_transb", "conv_bn_relu", "shape_subgraph", "softmax_opset11", "tensor_storage", "mlp2", "conv1d", "lstm_zero_state", "qdq_gemm"])
+    @Test(arguments: ["gemm_transb", "conv_bn_relu", "shape_subgraph", "softmax_opset11", "tensor_storage", "mlp2", "conv1d", "lstm_zero_state", "qdq_gemm", "qdq_cnn", "qdq_cnn_rescaled"])
     func float_models_match_onnxruntime(_ name: String) throws {
         let model = try Fixture.importModel(name + ".onnx")
         let input = try NpyFile.read(path: Fixture.path(name + "_input.npy"))

@@ -101,3 +101,27 @@ import _TestSupport
         #expect(model.graph.tensors[model.graph.outputs[0]].dtype == .float32)
     }
 }
+
+@Suite struct QDQDataMovementTests {
+    /// Q → DQ → Conv → Q → DQ → MaxPool → Q → DQ → Flatten → Q → DQ → Gemm → Q → DQ with the
+    /// conv output's parameters kept through the pool and the flatten: one int8 chain.
+    @Test func a_pool_and_flatten_between_equal_qdq_pairs_run_in_int8() throws {
+        let model = try Fixture.importModel("qdq_cnn.onnx")
+        #expect(model.graph.nodes.map(\.op) == [.quantize, .conv2d, .maxPool2d, .flatten, .dense, .dequantize])
+        let conv = model.graph.nodes[1], pool = model.graph.nodes[2], flatten = model.graph.nodes[3]
+        #expect(pool.inputs[0] == conv.outputs[0] && flatten.inputs[0] == pool.outputs[0])
+        for t in [conv.outputs[0], pool.outputs[0], flatten.outputs[0]] {
+            #expect(model.graph.tensors[t].dtype == .int8)
+            #expect(model.graph.tensors[t].quant == QuantParams(scale: 0.05, zeroPoint: 100 - 128))
+        }
+    }
+
+    /// The pool's output quantized with another scale: the pool stays a float op between a
+    /// Dequantize and a Quantize (requantizing is not exact); the flatten after it, whose
+    /// parameters match, still runs in int8.
+    @Test func a_pool_whose_output_has_other_parameters_stays_float() throws {
+        let model = try Fixture.importModel("qdq_cnn_rescaled.onnx")
+        #expect(model.graph.nodes.map(\.op) == [.quantize, .conv2d, .dequantize, .maxPool2d, .quantize, .flatten, .dense, .dequantize])
+        #expect(model.graph.tensors[model.graph.nodes[3].outputs[0]].dtype == .float32)
+    }
+}

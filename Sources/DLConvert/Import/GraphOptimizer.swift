@@ -119,7 +119,8 @@ enum GraphOptimizer {
         }
     }
 
-    /// QDQ models (DequantizeLinear → Conv/Gemm → QuantizeLinear) onto the int8 kernels:
+    /// QDQ models (DequantizeLinear → Conv/Gemm → QuantizeLinear) onto the int8 kernels, after
+    /// MaxPool/Flatten/Reshape between equal Dequantize/Quantize parameters moved onto int8:
     /// Dequantize(xq) → op(x, W, B) → Quantize → yq becomes op(xq, Wq, Bq) → yq, using the
     /// integers the weights were dequantized from. Internal uint8 activations become int8
     /// with the zero point shifted by 128 (the same real values; the int8 kernels' type).
@@ -132,6 +133,7 @@ enum GraphOptimizer {
             g.tensors[out].dtype = .int8
             g.tensors[out].quant = q
         }
+        fuseInt8DataMovement(&g)
         let producer = producers(g)
         let readerCount = readers(g)
         var removed: Set<Int> = []

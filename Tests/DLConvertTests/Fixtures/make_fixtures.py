@@ -174,11 +174,58 @@ g = helper.make_graph(
     [numpy_helper.from_array(a, n) for a, n in [(f32(1, 4 * H, I), "Wl"), (f32(1, 4 * H, H), "Rl"), (f32(1, 8 * H), "Bl")]])
 save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]), "lstm_zero_state.onnx")
 
+# QDQ Conv -> MaxPool -> Flatten -> Gemm as onnxruntime's static quantizer writes it: the pool
+# and the flatten sit between a Dequantize and a Quantize. With the conv output's scale and zero
+# point on the pool output they run in int8 (qdq_cnn); with another scale the pool stays float
+# (qdq_cnn_rescaled).
+def qdq_cnn(name, pool_scale, pool_zero):
+    r = np.random.default_rng(11)
+    cw = r.integers(-127, 128, size=(4, 2, 3, 3)).astype(np.int8)
+    cws = np.array([0.002, 0.004, 0.003, 0.006], np.float32)
+    xs, cs = np.float32(0.03), np.float32(0.05)
+    cb = r.integers(-300, 300, size=4).astype(np.int32)
+    fw = r.integers(-127, 128, size=(3, 64)).astype(np.int8)
+    fws = np.array([0.004, 0.006, 0.005], np.float32)
+    fb = r.integers(-500, 500, size=3).astype(np.int32)
+    inits = [numpy_helper.from_array(a, n) for a, n in [
+        (cw, "cw"), (cws, "cws"), (np.zeros(4, np.int8), "cwz"), (cb, "cb"), (cws * xs, "cbs"), (np.zeros(4, np.int32), "cbz"),
+        (fw, "fw"), (fws, "fws"), (np.zeros(3, np.int8), "fwz"), (fb, "fb"), (fws * np.float32(pool_scale), "fbs"),
+        (np.zeros(3, np.int32), "fbz"), (np.array(xs), "xs"), (np.array(128, np.uint8), "xz"), (np.array(cs), "cs"),
+        (np.array(100, np.uint8), "cz"), (np.array(pool_scale, np.float32), "ps"), (np.array(pool_zero, np.uint8), "pz"),
+        (np.array(0.1, np.float32), "ys"), (np.array(120, np.uint8), "yz")]]
+    g = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="qx"),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xf"], name="dqx"),
+         helper.make_node("DequantizeLinear", ["cw", "cws", "cwz"], ["cwf"], name="dqcw", axis=0),
+         helper.make_node("DequantizeLinear", ["cb", "cbs", "cbz"], ["cbf"], name="dqcb", axis=0),
+         helper.make_node("Conv", ["xf", "cwf", "cbf"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("QuantizeLinear", ["c", "cs", "cz"], ["cq"], name="qc"),
+         helper.make_node("DequantizeLinear", ["cq", "cs", "cz"], ["cf"], name="dqc"),
+         helper.make_node("MaxPool", ["cf"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+         helper.make_node("QuantizeLinear", ["p", "ps", "pz"], ["pq"], name="qp"),
+         helper.make_node("DequantizeLinear", ["pq", "ps", "pz"], ["pf"], name="dqp"),
+         helper.make_node("Flatten", ["pf"], ["f"], name="flatten"),
+         helper.make_node("QuantizeLinear", ["f", "ps", "pz"], ["fq"], name="qf"),
+         helper.make_node("DequantizeLinear", ["fq", "ps", "pz"], ["ff"], name="dqf"),
+         helper.make_node("DequantizeLinear", ["fw", "fws", "fwz"], ["fwf"], name="dqfw", axis=0),
+         helper.make_node("DequantizeLinear", ["fb", "fbs", "fbz"], ["fbf"], name="dqfb", axis=0),
+         helper.make_node("Gemm", ["ff", "fwf", "fbf"], ["yf"], name="fc", transB=1),
+         helper.make_node("QuantizeLinear", ["yf", "ys", "yz"], ["yq"], name="qy"),
+         helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"], name="dqy")],
+        name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], inits)
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), name + ".onnx")
+
+
+qdq_cnn("qdq_cnn", 0.05, 100)
+qdq_cnn("qdq_cnn_rescaled", 0.06, 90)
+
 # onnxruntime's outputs on fixed inputs, for the import-then-run tests.
 import onnxruntime as ort  # noqa: E402
 
 for name, shape in [("gemm_transb", (2, 3)), ("conv_bn_relu", (2, 3, 8, 8)), ("shape_subgraph", (3, 2, 3, 4)),
-                    ("softmax_opset11", (2, 3, 4)), ("tensor_storage", (3, 5)), ("qdq_gemm", (5, 4)), ("mlp2", (64, 6)), ("conv1d", (2, 3, 17)), ("lstm_zero_state", (5, 2, 3))]:
+                    ("softmax_opset11", (2, 3, 4)), ("tensor_storage", (3, 5)), ("qdq_gemm", (5, 4)), ("mlp2", (64, 6)), ("conv1d", (2, 3, 17)), ("lstm_zero_state", (5, 2, 3)),
+                    ("qdq_cnn", (3, 2, 8, 8)), ("qdq_cnn_rescaled", (3, 2, 8, 8))]:
     x = np.random.default_rng(len(name)).standard_normal(shape).astype(np.float32)  # independent of the models above
     session = ort.InferenceSession(os.path.join(here, name + ".onnx"), providers=["CPUExecutionProvider"])
     y = session.run(None, {session.get_inputs()[0].name: x})[0]
