@@ -2,7 +2,7 @@
 //
 // dlpack: train in Swift, save as .dlpk, run anywhere through libdlpk's C ABI.
 // Module layout and dependency arrows: ../shared/DESIGN.md and README.md.
-// No unsafeFlags here, so that others can depend on this package by version;
+// No unsafe compiler flags here, so that others can depend on this package by version;
 // the SIMD kernels get their ISA through C target attributes instead.
 import PackageDescription
 

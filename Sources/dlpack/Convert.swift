@@ -32,17 +32,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Calibration inputs for int8: a .npy file (first axis = samples) or a directory of .npy files.")
     var calibrate: String?
 
-    @Option(help: "Activation range estimate for int8: minmax or percentile.")
-    var method: String = "minmax"
-
-    @Option(help: "Percentile kept by --method percentile.")
-    var percentile: Double = 99.99
-
-    @Option(help: "Node names to keep in float, comma-separated.")
-    var exclude: String?
-
-    @Option(help: "zstd level for weight blobs, 1...22; 0 stores them raw (usable in place from a memory map). Default: the writer's (zstd 19 with byte shuffling).")
-    var compress: Int?
+    @OptionGroup var quantization: QuantizationOptions
 
     @Flag(help: "Print the imported graph.")
     var dump = false
@@ -50,12 +40,8 @@ struct Convert: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if let compress, !(0...22).contains(compress) { throw ValidationError("--compress must be 0 (raw) to 22") }
         if let quantize, quantize != "int8", quantize != "fp16" { throw ValidationError("--quantize must be int8 or fp16") }
         if quantize == "int8" && calibrate == nil { throw ValidationError("--quantize int8 needs --calibrate DATA.npy|DIR") }
-        if CalibrationMethod(name: method, percentile: percentile) == nil {
-            throw ValidationError("--method must be minmax or percentile (with --percentile above 50)")
-        }
         if output == nil && !dump { throw ValidationError("give an output .dlpk path (or --dump to only print the graph)") }
     }
 
@@ -72,9 +58,9 @@ struct Convert: ParsableCommand {
         if let quantize {
             switch quantize {
             case "int8":
-                let m = CalibrationMethod(name: method, percentile: percentile)!
+                let m = quantization.calibrationMethod!
                 let data = try CalibrationData.load(path: calibrate!, model: model)
-                let excluded = Set((exclude ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                let excluded = quantization.excludedNodes
                 try PostTrainingQuantizer.checkExclusions(excluded, in: model)
                 let ranges = try Self.calibrate(model, data: data, method: m)
                 model = try PostTrainingQuantizer.quantizeInt8(model, ranges: ranges, exclude: excluded)
@@ -87,7 +73,7 @@ struct Convert: ParsableCommand {
         if dump { print(model.summary) }
         guard let output else { return }
         let file = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
-        let options = compress.map { WriteOptions(encoding: $0 == 0 ? .raw : .zstd(level: Int32($0))) } ?? WriteOptions()
+        let options = quantization.writeOptions
         try file.write(to: output, options: options)
         let inSize = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
         let outSize = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -38,17 +38,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "Calibration inputs for int8: DATA.npy, a directory of .npy files, or DATA.csv.")
     var calibrate: String?
 
-    @Option(help: "Activation range estimate for int8: minmax or percentile.")
-    var method: String = "minmax"
-
-    @Option(help: "Percentile kept by --method percentile.")
-    var percentile: Double = 99.99
-
-    @Option(help: "Node names to keep in float, comma-separated (see `dlpack inspect`).")
-    var exclude: String?
-
-    @Option(help: "zstd level for weight blobs, 1...22; 0 stores them raw. Default: the writer's.")
-    var compress: Int?
+    @OptionGroup var quantization: QuantizationOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -56,10 +46,6 @@ struct Quantize: ParsableCommand {
         guard to == "int8" || to == "fp16" else { throw ValidationError("--to must be int8 or fp16") }
         if to == "int8" && calibrate == nil { throw ValidationError("--to int8 needs --calibrate DATA.npy|DATA.csv|DIR") }
         if to == "fp16" && calibrate != nil { throw ValidationError("--calibrate is for --to int8 (fp16 needs no calibration)") }
-        if CalibrationMethod(name: method, percentile: percentile) == nil {
-            throw ValidationError("--method must be minmax or percentile (with --percentile above 50)")
-        }
-        if let compress, !(0...22).contains(compress) { throw ValidationError("--compress must be 0 (raw) to 22") }
     }
 
     func run() throws {
@@ -67,13 +53,13 @@ struct Quantize: ParsableCommand {
             let file = try DLPKModel.open(path: input)
             var model = try Self.floatModel(file, path: input)
             common.log("\(input): \(model.graph.nodes.count) nodes, \(model.constants.count) constants")
-            let excluded = Set((exclude ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            let excluded = quantization.excludedNodes
             try PostTrainingQuantizer.checkExclusions(excluded, in: model)
             let before = model.graph.nodes.count
             if to == "int8" {
                 let inputs = try ModelInputs.load(path: calibrate!, graph: model.graph, metadata: model.metadata)
-                common.log("calibrating on \(inputs.data.sampleCount) samples from \(calibrate!) (\(method))")
-                let ranges = try Convert.calibrate(model, data: inputs.data, method: CalibrationMethod(name: method, percentile: percentile)!)
+                common.log("calibrating on \(inputs.data.sampleCount) samples from \(calibrate!) (\(quantization.method))")
+                let ranges = try Convert.calibrate(model, data: inputs.data, method: quantization.calibrationMethod!)
                 model = try PostTrainingQuantizer.quantizeInt8(model, ranges: ranges, exclude: excluded)
             } else {
                 guard excluded.isEmpty else { throw DLError(.invalidArgument, "--exclude applies to --to int8") }
@@ -83,11 +69,11 @@ struct Quantize: ParsableCommand {
                 node.inputs.contains { $0 >= 0 && [.int8, .float16].contains(model.graph.tensors[$0].dtype) && model.graph.tensors[$0].kind == .constant }
             }
             guard !quantized.isEmpty else {
-                throw DLError(.unsupported, "\(input): no layer was quantized (only Dense and Conv2D with constant weights are\(excluded.isEmpty ? "" : ", and --exclude keeps some in float"))")
+                throw DLError(.unsupported, "\(input): no layer was quantized (only Dense, Conv2D, MatMul and recurrent layers with constant weights are\(excluded.isEmpty ? "" : ", and --exclude keeps some in float"))")
             }
             for node in quantized { common.log("  \(to): \(node.op) '\(node.name)'") }
             let out = try DLPKModel(graph: model.graph, metadata: model.metadata, constants: model.constants)
-            let options = compress.map { WriteOptions(encoding: $0 == 0 ? .raw : .zstd(level: Int32($0))) } ?? WriteOptions()
+            let options = quantization.writeOptions
             try out.write(to: output, options: options)
             print("\(input) (\(TextFormat.fileSize(input))) -> \(output) (\(TextFormat.fileSize(output)), \(to)): "
                   + "\(quantized.count) layer(s) quantized, \(model.graph.nodes.count) nodes (was \(before))")
