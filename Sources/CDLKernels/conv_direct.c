@@ -182,6 +182,7 @@ static void s8_range_portable(const dconv_ctx *c, const uint8_t *x4, int8_t *y, 
 
 #ifdef DLK_X86
 #include <immintrin.h>
+#include "dot4_x86.h"
 
 /* AVX-512: 16 pixels per vector, tiles of 8 channels × 48 pixels (24 accumulators). */
 #define L 16
@@ -219,14 +220,7 @@ static void s8_range_portable(const dconv_ctx *c, const uint8_t *x4, int8_t *y, 
 
 #define T __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
 #define NAME(x) x##_avx512
-T static inline __m512i dot4_bw(__m512i acc, __m512i a, __m512i b) {
-    const __m512i lo = _mm512_set1_epi16(0x00ff);
-    __m512i a_even = _mm512_and_si512(a, lo), a_odd = _mm512_srli_epi16(a, 8);
-    __m512i b_even = _mm512_srai_epi16(_mm512_slli_epi16(b, 8), 8), b_odd = _mm512_srai_epi16(b, 8);
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a_even, b_even));
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(a_odd, b_odd));
-}
-#define VDOT(acc, x, w) dot4_bw((acc), (x), (w))
+#define VDOT(acc, x, w) dlk_dot4_avx512bw((acc), (x), (w))
 #include "conv_direct_template.h"
 #undef T
 #undef NAME
@@ -260,13 +254,6 @@ T static inline __m256i lane_mask(uint32_t bits) {
     const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)(bits & 0xff)), sel), sel);
 }
-T static inline __m256i dot4_avx2(__m256i acc, __m256i a, __m256i b) {
-    const __m256i lo = _mm256_set1_epi16(0x00ff);
-    __m256i a_even = _mm256_and_si256(a, lo), a_odd = _mm256_srli_epi16(a, 8);
-    __m256i b_even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8), b_odd = _mm256_srai_epi16(b, 8);
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a_even, b_even));
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(a_odd, b_odd));
-}
 T static inline void req_store_avx2(int8_t *p, __m256i acc, int32_t off, float mult, float lo, float hi,
                                     int32_t zp, __m256i m) {
     __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc, _mm256_set1_epi32(off))), _mm256_set1_ps(mult));
@@ -288,7 +275,7 @@ T static inline void req_store_avx2(int8_t *p, __m256i acc, int32_t off, float m
                        : _mm256_min_ps(_mm256_max_ps((v), _mm256_setzero_ps()), _mm256_set1_ps(6.0f)))
 #define STOREF(p, v, m) _mm256_maskstore_ps((p), (m), (v))
 #define REQ_STORE(p, acc, off, mult, lo, hi, zp, m) req_store_avx2((p), (acc), (off), (mult), (lo), (hi), (zp), (m))
-#define VDOT(acc, x, w) dot4_avx2((acc), (x), (w))
+#define VDOT(acc, x, w) dlk_dot4_avx2((acc), (x), (w))
 #include "conv_direct_template.h"
 #endif
 

@@ -3,15 +3,9 @@
 #include "internal.h"
 #ifdef DLK_X86
 #include <immintrin.h>
+#include "dot4_x86.h"
 
 #define T __attribute__((target("avx2,fma")))
-T static inline __m256i dot4_avx2(__m256i acc, __m256i a, __m256i b) {
-    const __m256i lo = _mm256_set1_epi16(0x00ff);
-    __m256i a_even = _mm256_and_si256(a, lo), a_odd = _mm256_srli_epi16(a, 8);
-    __m256i b_even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8), b_odd = _mm256_srai_epi16(b, 8);
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a_even, b_even));
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(a_odd, b_odd));
-}
 #define V __m256i
 #define W 8
 #define A_SHIFT 128
@@ -20,7 +14,7 @@ T static inline __m256i dot4_avx2(__m256i acc, __m256i a, __m256i b) {
 #define VBCAST4(p) _mm256_set1_epi32(*(const int32_t *)(const void *)(p))
 #define VSTORE32(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define VADD32(a, b) _mm256_add_epi32((a), (b))
-#define VDOT(acc, a, b) dot4_avx2((acc), (a), (b))
+#define VDOT(acc, a, b) dlk_dot4_avx2((acc), (a), (b))
 #define MR 4
 #define NR 16
 #define FINISH dlk_igemm_finish_portable

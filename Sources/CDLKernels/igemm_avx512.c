@@ -4,6 +4,7 @@
 #include "internal.h"
 #ifdef DLK_X86
 #include <immintrin.h>
+#include "dot4_x86.h"
 
 #define V __m512i
 #define W 16
@@ -60,15 +61,7 @@ void dlk_igemm_finish_avx512(size_t cols, const int32_t *acc, const int32_t *off
 #undef NAME
 
 #define T __attribute__((target("avx512f,avx512bw,avx512vl")))
-/* Σ of the 4 products per lane: even bytes (zero-extended a, sign-extended b) and odd bytes. */
-T static inline __m512i dot4_bw(__m512i acc, __m512i a, __m512i b) {
-    const __m512i lo = _mm512_set1_epi16(0x00ff);
-    __m512i a_even = _mm512_and_si512(a, lo), a_odd = _mm512_srli_epi16(a, 8);
-    __m512i b_even = _mm512_srai_epi16(_mm512_slli_epi16(b, 8), 8), b_odd = _mm512_srai_epi16(b, 8);
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a_even, b_even));
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(a_odd, b_odd));
-}
-#define VDOT(acc, a, b) dot4_bw((acc), (a), (b))
+#define VDOT(acc, a, b) dlk_dot4_avx512bw((acc), (a), (b))
 #define MR 8
 #define NAME(x) x##_avx512
 #include "igemm_template.h"
