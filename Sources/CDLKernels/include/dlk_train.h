@@ -1,4 +1,4 @@
-/* CDLKernels: kernels of the training backward passes (DLKernels/Ops/*Backward.swift). Internal. */
+/* CDLKernels: kernels of the training backward passes (the DLKernels/Ops backward files). Internal. */
 #ifndef DLK_TRAIN_H
 #define DLK_TRAIN_H
 #include <stddef.h>
