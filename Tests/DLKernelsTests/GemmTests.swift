@@ -15,6 +15,7 @@ let gemmShapes: [(Int, Int, Int)] = [
     (3, 4500, 5),   // more columns than one NC block (4096)
     (9, 48, 33), (13, 40, 20),   // a last tile exactly one vector wide (AVX-512 / AVX2): the narrow kernel
     (5, 40, 1500),  // more than one k block of prepacked B (1024)
+    (1, 2100, 13),  // GEMV over more than two accumulator chunks (1024 columns), rows left after groups of 8
 ]
 
 /// One fp32 product checked against `GemmReference` with the rounding bound of a reordered
