@@ -109,10 +109,3 @@ const char *dlk_isa_name(dlk_isa isa) {
     }
     return "unknown";
 }
-
-void *dlk_kernels_aligned_alloc(size_t bytes) {
-    void *p = NULL;
-    if (posix_memalign(&p, DLK_ALIGN, bytes ? bytes : DLK_ALIGN) != 0) return NULL;
-    return p;
-}
-void dlk_kernels_aligned_free(void *p) { free(p); }

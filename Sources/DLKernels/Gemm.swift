@@ -53,11 +53,11 @@ public enum Gemm {
             precondition(k >= 0 && n >= 0, "PackedMatrix: negative size \(k)×\(n)")
             self.k = k
             self.n = n
-            storage = .allocate(byteCount: dlk_sgemm_packed_size(k, n), alignment: 64)
+            storage = WeightMemory.allocate(byteCount: dlk_sgemm_packed_size(k, n))
             dlk_sgemm_pack_b(transposed ? 1 : 0, k, n, b, ldb, storage)
         }
 
-        deinit { storage.deallocate() }
+        deinit { WeightMemory.deallocate(storage) }
 
         /// C = alpha · op(A) · B + beta · C with this packed B (op(A) is [m, k]).
         public func multiply(transA: Bool = false, m: Int, alpha: Float = 1,

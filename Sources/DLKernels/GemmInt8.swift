@@ -24,11 +24,11 @@ public enum GemmInt8 {
             precondition(k >= 0 && n >= 0, "PackedWeights: negative size \(k)×\(n)")
             self.k = k
             self.n = n
-            storage = .allocate(byteCount: dlk_igemm_packed_size(k, n), alignment: 64)
+            storage = WeightMemory.allocate(byteCount: dlk_igemm_packed_size(k, n))
             dlk_igemm_pack_b(transposed ? 1 : 0, k, n, weights, ldw, storage)
         }
 
-        deinit { storage.deallocate() }
+        deinit { WeightMemory.deallocate(storage) }
     }
 
     /// C (int32) = A·W − aZeroPoint·colsum(W) + bias. A is [m, k] row-major.

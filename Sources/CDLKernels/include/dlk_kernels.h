@@ -88,6 +88,12 @@ void dlk_sgemm_ex(int trans_a, int trans_b, size_t m, size_t n, size_t k, float 
                   const float *a, size_t lda, const float *b, size_t ldb, float beta,
                   float *c, size_t ldc, const float *bias, dlk_sgemm_act act, int threads);
 
+/* Memory for weights: `bytes` (at least 1) aligned to 64, or NULL when out of memory.
+ * Buffers of 2 MiB and more are aligned to 2 MiB and advised onto transparent huge pages
+ * (Linux), which saves the TLB misses of streaming them. Free with dlk_weights_free. */
+void *dlk_weights_alloc(size_t bytes);
+void dlk_weights_free(void *p);
+
 /* Prepacked B (weights packed once at load). The buffer is opaque, 64-byte aligned by the
  * caller, dlk_sgemm_packed_size(k, n) bytes; it records the kernel layout chosen at packing.
  * A level forced lower after packing is honoured (a portable path reads any layout). */

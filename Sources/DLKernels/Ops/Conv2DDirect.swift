@@ -31,7 +31,7 @@ public final class Conv2DDirect: @unchecked Sendable {
         masks = .allocate(capacity: max(dlk_dconv_mask_count(p.outHeight, p.inWidth, taps), 1))
         dlk_dconv_tables(p.inHeight, p.inWidth, p.outHeight, p.kernelHeight, p.kernelWidth, p.padTop, p.padLeft,
                          p.dilationH, p.dilationW, offsets, masks)
-        packed = .allocate(byteCount: max(packedBytes, 64), alignment: 64)
+        packed = WeightMemory.allocate(byteCount: max(packedBytes, 64))
         self.weightSums = weightSums
     }
 
@@ -62,7 +62,7 @@ public final class Conv2DDirect: @unchecked Sendable {
     deinit {
         offsets.deallocate()
         masks.deallocate()
-        packed.deallocate()
+        WeightMemory.deallocate(packed)
     }
 
     /// The geometry for the C kernels at `batch` images.
