@@ -1,6 +1,7 @@
 import DLKernels
 
-/// fp32 and int8 GEMM against numpy (OpenBLAS), single- and two-thread, in one run.
+/// fp32 and int8 GEMM against numpy (OpenBLAS), single- and two-thread, in one run: fp32 with
+/// B as numpy gets it (unpacked) and prepacked as the runtime's dense layers hold it.
 enum GemmBench {
     static let shapes: [(m: Int, n: Int, k: Int)] = [(512, 512, 512), (64, 512, 784), (1, 1024, 1024)]
 
@@ -18,6 +19,20 @@ enum GemmBench {
                                    c: pc.baseAddress!, ldc: n, threads: threads)
                     }
                 }
+            }
+        }
+        return 2.0 * Double(m * n * k) / seconds * 1e-9
+    }
+
+    /// fp32 GFLOP/s of a dense layer as the runtime runs it: B packed once at load.
+    static func fp32Packed(m: Int, n: Int, k: Int, threads: Int) -> Double {
+        var rng = BenchRandom(seed: 1)
+        let a = (0..<m * k).map { _ in rng.float() }, b = (0..<k * n).map { _ in rng.float() }
+        let packed = Gemm.PackedMatrix(transposed: false, k: k, n: n, b: b, ldb: n)
+        var c = [Float](repeating: 0, count: m * n)
+        let seconds = a.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { pc in
+                bestSeconds { packed.multiply(m: m, a: pa.baseAddress!, lda: k, c: pc.baseAddress!, ldc: n, threads: threads) }
             }
         }
         return 2.0 * Double(m * n * k) / seconds * 1e-9
@@ -65,11 +80,13 @@ enum GemmBench {
         print("GEMM: dlpack (ISA \(Dispatch.active)) vs numpy; best of \(rounds) rounds, each best-of-N")
         for threads in [1, 2] {
             var mine: [String: Double] = [:], mine8: [String: Double] = [:], peer: [String: Double] = [:]
+            var packed: [String: Double] = [:]
             var blas = ""
             for _ in 0..<rounds {   // alternate the two sides so both see the same machine load
                 for s in shapes {
                     let key = "\(s.m)x\(s.n)x\(s.k)"
                     mine[key] = max(mine[key] ?? 0, fp32(m: s.m, n: s.n, k: s.k, threads: threads))
+                    packed[key] = max(packed[key] ?? 0, fp32Packed(m: s.m, n: s.n, k: s.k, threads: threads))
                     mine8[key] = max(mine8[key] ?? 0, int8(m: s.m, n: s.n, k: s.k, threads: threads))
                 }
                 let np = numpy(threads: threads)
@@ -78,14 +95,16 @@ enum GemmBench {
             }
             print("\n\(threads) thread\(threads == 1 ? "" : "s")   numpy BLAS: \(blas)")
             print(pad("m×n×k", 16) + pad("dlpack fp32", 14) + pad("numpy fp32", 13) + pad("ratio", 8)
-                  + pad("dlpack int8", 14) + "int8/fp32")
-            print(pad("", 16) + pad("GFLOP/s", 14) + pad("GFLOP/s", 13) + pad("", 8) + pad("GOPS", 14))
+                  + pad("packed fp32", 14) + pad("ratio", 8) + pad("dlpack int8", 14) + "int8/fp32")
+            print(pad("", 16) + pad("GFLOP/s", 14) + pad("GFLOP/s", 13) + pad("", 8) + pad("GFLOP/s", 14)
+                  + pad("", 8) + pad("GOPS", 14))
             for s in shapes {
                 let key = "\(s.m)x\(s.n)x\(s.k)"
-                let f = mine[key] ?? 0, i = mine8[key] ?? 0
+                let f = mine[key] ?? 0, i = mine8[key] ?? 0, fp = packed[key] ?? 0
                 let p = peer[key]
-                print(pad(key, 16) + pad(fmt(f), 14) + pad(p.map { fmt($0) } ?? "n/a", 13)
-                      + pad(p.map { fmt(f / $0, 2) + "×" } ?? "n/a", 8) + pad(fmt(i), 14) + fmt(i / f, 2) + "×")
+                let ratio = { (g: Double) in p.map { fmt(g / $0, 2) + "×" } ?? "n/a" }
+                print(pad(key, 16) + pad(fmt(f), 14) + pad(p.map { fmt($0) } ?? "n/a", 13) + pad(ratio(f), 8)
+                      + pad(fmt(fp), 14) + pad(ratio(fp), 8) + pad(fmt(i), 14) + fmt(i / f, 2) + "×")
             }
         }
     }
