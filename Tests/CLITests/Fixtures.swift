@@ -14,10 +14,9 @@ func blobsCSV(rows: Int, seed: UInt64) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
+/// A new directory for one test (or the shared fixture), removed when the tests exit.
 func temporaryDirectory(_ prefix: String = "dlpack-cli") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+    try TemporaryFiles.directory(prefix)
 }
 
 func fileSize(_ path: String) -> Int {

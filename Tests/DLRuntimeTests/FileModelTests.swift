@@ -20,6 +20,7 @@ import _TestSupport
         }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("dlpk-fixtures-\(getpid())")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryFiles.removeAtExit(url.path)
         return url
     }
 

@@ -14,8 +14,10 @@ calibration data and converted by `dlpack convert` the same way.
 Targets (issue 4): batch 1 latency <= 1.0x onnxruntime, batch 64 <= 1.1x.
 """
 import argparse
+import atexit
 import ctypes
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -266,6 +268,7 @@ def main():
 
     dlpk = Dlpk(args.lib)
     work = tempfile.mkdtemp(prefix="dlpk-bench-")
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     rows = []
     names = [n for n in args.models.split(",") if n]
     exported = set()
