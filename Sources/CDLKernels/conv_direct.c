@@ -414,7 +414,9 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
     j.x4_bytes = (j.c.cin4 * j.c.in_plane * 4 + 63) / 64 * 64;
     j.tile = tile_pixels(isa);
     j.tiles = (j.c.G + j.tile - 1) / j.tile;
-    threads = dlk_split_threads(threads, (double)g->batch * j.c.G * g->out_c * j.c.k * 4,
+    /* An int8 multiply-add costs about a quarter of an fp32 one (as in the int8 GEMM): j.c.k
+     * counts groups of four input channels, so the work is batch·G·out_c·k fp32 MACs. */
+    threads = dlk_split_threads(threads, (double)g->batch * j.c.G * g->out_c * j.c.k,
                                 (double)g->batch * ((double)g->in_c * j.c.in_plane + (double)g->out_c * j.c.G));
     if (threads < 1) threads = 1;
     size_t images = scratch_images ? scratch_images : 1;
