@@ -277,6 +277,17 @@ T static inline void req_store_avx2(int8_t *p, __m256i acc, int32_t off, float m
 #define REQ_STORE(p, acc, off, mult, lo, hi, zp, m) req_store_avx2((p), (acc), (off), (mult), (lo), (hi), (zp), (m))
 #define VDOT(acc, x, w) dlk_dot4_avx2((acc), (x), (w))
 #include "conv_direct_template.h"
+#undef T
+#undef NAME
+#undef VDOT
+
+/* AVX-VNNI: the AVX2 tiles with the native 256-bit vpdpbusd (int8 only; fp32 is AVX2's). */
+#define T __attribute__((target("avx2,fma,avxvnni")))
+#define NAME(x) x##_avxvnni
+#define VDOT(acc, x, w) _mm256_dpbusd_avx_epi32((acc), (x), (w))
+#define DCONV_S8_ONLY
+#include "conv_direct_template.h"
+#undef DCONV_S8_ONLY
 #endif
 
 /* ---- drivers ---- */
@@ -294,7 +305,8 @@ static f32_range_fn f32_kernel(dlk_isa isa) {
 #ifdef DLK_X86
     case DLK_ISA_AVX512_VNNI: return f32_range_vnni;
     case DLK_ISA_AVX512: return f32_range_avx512;
-    case DLK_ISA_AVX2: return f32_range_avx2;
+    case DLK_ISA_AVX2:
+    case DLK_ISA_AVX_VNNI: return f32_range_avx2;
 #endif
     default: return f32_range_portable;
     }
@@ -305,6 +317,7 @@ static s8_range_fn s8_kernel(dlk_isa isa) {
 #ifdef DLK_X86
     case DLK_ISA_AVX512_VNNI: return s8_range_vnni;
     case DLK_ISA_AVX512: return s8_range_avx512;
+    case DLK_ISA_AVX_VNNI: return s8_range_avxvnni;
     case DLK_ISA_AVX2: return s8_range_avx2;
 #endif
     default: return s8_range_portable;

@@ -11,8 +11,10 @@
  *   ACTF(v, kind)     the fused activation (1 relu, 2 relu6)
  *   STOREF(p, v, m)   masked store of L floats
  *   REQ_STORE(p, acc, off, mult, lo, hi, zp, m)   requantize L int32 lanes, masked store of L bytes
+ * DCONV_S8_ONLY, when defined, leaves the fp32 tiles out (a level that only adds int8 instructions).
  * The context type dconv_ctx and the mask lookup come from conv_direct.c. */
 
+#ifndef DCONV_S8_ONLY
 /* Tile (channel block ob, pixels [q0, q0 + NV·L)) of one image, fp32. */
 T static inline __attribute__((always_inline)) void
 NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t ob, const int NV, const int ACT) {
@@ -51,6 +53,7 @@ NAME(f32_tile)(const dconv_ctx *c, const float *x, float *y, size_t q0, size_t o
                 if (v < NV) STOREF(yo + (size_t)o * G + v * L, ACTF(acc[o][v], ACT), vm[v]);
     }
 }
+#endif
 
 /* The same tile in int8 on the regrouped input x4 (4 channels per 32-bit lane, +128). */
 T static inline __attribute__((always_inline)) void
@@ -91,6 +94,7 @@ NAME(s8_tile)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q0, size_
     }
 }
 
+#ifndef DCONV_S8_ONLY
 /* Pixels [q_begin, q_end) of one image, every channel block; whole tiles of NVMAX vectors
  * then one shorter tile. */
 T static inline __attribute__((always_inline)) void
@@ -119,6 +123,7 @@ T static void NAME(f32_range)(const dconv_ctx *c, const float *x, float *y, size
     default: NAME(f32_range_act)(c, x, y, q_begin, q_end, 0); return;
     }
 }
+#endif
 
 T static void NAME(s8_range)(const dconv_ctx *c, const uint8_t *x4, int8_t *y, size_t q_begin, size_t q_end) {
     size_t blocks = (c->g->out_c + 7) / 8;

@@ -37,6 +37,7 @@ static const dlk_igemm_kernels *kernels_for(dlk_isa isa) {
     switch (isa) {
 #ifdef DLK_X86
     case DLK_ISA_AVX2: return &dlk_igemm_avx2;
+    case DLK_ISA_AVX_VNNI: return &dlk_igemm_avxvnni;
     case DLK_ISA_AVX512: return &dlk_igemm_avx512;
     case DLK_ISA_AVX512_VNNI: return &dlk_igemm_vnni;
 #endif

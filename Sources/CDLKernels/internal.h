@@ -124,6 +124,7 @@ typedef struct {
 extern const dlk_igemm_kernels dlk_igemm_portable;
 #ifdef DLK_X86
 extern const dlk_igemm_kernels dlk_igemm_avx2;
+extern const dlk_igemm_kernels dlk_igemm_avxvnni;
 extern const dlk_igemm_kernels dlk_igemm_avx512;
 extern const dlk_igemm_kernels dlk_igemm_vnni;
 #endif

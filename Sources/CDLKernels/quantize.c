@@ -90,7 +90,8 @@ static void quantize_bytes(size_t n, const float *x, float scale, int32_t zero_p
 #ifdef DLK_X86
     case DLK_ISA_AVX512:
     case DLK_ISA_AVX512_VNNI: quantize_avx512(n, x, scale, zero_point, lo, hi, y); return;
-    case DLK_ISA_AVX2: quantize_avx2(n, x, scale, zero_point, lo, hi, is_unsigned, y); return;
+    case DLK_ISA_AVX2:
+    case DLK_ISA_AVX_VNNI: quantize_avx2(n, x, scale, zero_point, lo, hi, is_unsigned, y); return;
 #endif
     default: quantize_portable(n, x, scale, zero_point, lo, hi, y); return;
     }

@@ -25,7 +25,8 @@ _Static_assert(sizeof(packed_header) == 64, "packed header keeps panels 64-byte 
 static const dlk_sgemm_kernels *kernels_for(dlk_isa isa) {
     switch (isa) {
 #ifdef DLK_X86
-    case DLK_ISA_AVX2: return &dlk_sgemm_avx2;
+    case DLK_ISA_AVX2:
+    case DLK_ISA_AVX_VNNI: return &dlk_sgemm_avx2;
     case DLK_ISA_AVX512:
     case DLK_ISA_AVX512_VNNI: return &dlk_sgemm_avx512;
 #endif

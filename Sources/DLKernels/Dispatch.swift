@@ -1,22 +1,27 @@
 import CDLKernels
 import DLCore
 
-/// The instruction-set levels of the SIMD kernels, lowest first on each architecture.
+/// The instruction-set levels of the SIMD kernels, lowest first on each architecture. A CPU
+/// need not run every level below its best (AVX-512 CPUs before Sapphire Rapids lack AVX-VNNI):
+/// `Dispatch.available` lists the ones it does.
 public enum ISA: Int32, CaseIterable, Sendable, CustomStringConvertible {
     /// Plain C, any CPU.
     case portable = 0
     /// x86-64 AVX2 + FMA.
     case avx2 = 1
+    /// x86-64 AVX2 + FMA with AVX-VNNI (256-bit int8 dot products; Alder Lake and later
+    /// cores without AVX-512, such as the Intel N100). Only the int8 kernels differ from `.avx2`.
+    case avxVNNI = 2
     /// x86-64 AVX-512 F/BW/VL/DQ.
-    case avx512 = 2
+    case avx512 = 3
     /// x86-64 AVX-512 with VNNI (int8 dot products).
-    case avx512VNNI = 3
+    case avx512VNNI = 4
     /// aarch64 Advanced SIMD.
     case neon = 10
     /// aarch64 with the int8 dot-product extension.
     case neonDotProd = 11
 
-    /// The name `DLPK_ISA` accepts: portable, avx2, avx512, vnni, neon, dotprod.
+    /// The name `DLPK_ISA` accepts: portable, avx2, avxvnni, avx512, vnni, neon, dotprod.
     public var description: String {
         String(cString: dlk_isa_name(dlk_isa(rawValue: UInt32(bitPattern: rawValue))))
     }

@@ -201,7 +201,7 @@ extension KernelLevelTests {
     static func opsLevel(_ isa: ISA) -> Int32 {
         switch isa {
         case .portable: return OpsISA.portable
-        case .avx2: return OpsISA.avx2
+        case .avx2, .avxVNNI: return OpsISA.avx2
         case .avx512, .avx512VNNI: return OpsISA.avx512
         case .neon, .neonDotProd: return OpsISA.neon
         }

@@ -21,16 +21,19 @@ extern "C" {
 typedef enum {
     DLK_ISA_PORTABLE = 0,
     DLK_ISA_AVX2 = 1,         /* AVX2 + FMA */
-    DLK_ISA_AVX512 = 2,       /* AVX-512 F/BW/VL/DQ */
-    DLK_ISA_AVX512_VNNI = 3,  /* AVX-512 + VNNI (vpdpbusd) */
+    DLK_ISA_AVX_VNNI = 2,     /* AVX2 + FMA + AVX-VNNI (256-bit vpdpbusd: Alder Lake, Intel N100, Zen 5...) */
+    DLK_ISA_AVX512 = 3,       /* AVX-512 F/BW/VL/DQ */
+    DLK_ISA_AVX512_VNNI = 4,  /* AVX-512 + VNNI (vpdpbusd) */
     DLK_ISA_NEON = 10,        /* aarch64 Advanced SIMD */
     DLK_ISA_NEON_DOTPROD = 11,/* aarch64 + sdot */
 } dlk_isa;
 
+/* Levels are ordered by what their kernels use; a CPU need not have every level below its
+ * best (AVX-512 CPUs before Sapphire Rapids lack AVX-VNNI): dlk_isa_supported says which. */
 /* The highest level this CPU (and OS) supports. */
 dlk_isa dlk_isa_detected(void);
 /* The level kernels use now: dlk_isa_detected(), lowered by the DLPK_ISA environment variable
- * (portable|avx2|avx512|vnni|neon|dotprod, read once) or by dlk_isa_force. */
+ * (portable|avx2|avxvnni|avx512|vnni|neon|dotprod, read once) or by dlk_isa_force. */
 dlk_isa dlk_isa_active(void);
 /* Forces a level for all later calls. Returns 0, or -1 (and changes nothing) when the CPU
  * lacks that level. dlk_isa_reset() returns to the detected level. Not meant to be called
@@ -41,7 +44,7 @@ void dlk_isa_reset(void);
 void dlk_isa_reset_from_environment(void);
 /* 1 when the CPU can run kernels of this level. */
 int dlk_isa_supported(dlk_isa isa);
-/* "portable", "avx2", "avx512", "vnni", "neon", "dotprod". */
+/* "portable", "avx2", "avxvnni", "avx512", "vnni", "neon", "dotprod". */
 const char *dlk_isa_name(dlk_isa isa);
 
 /* ---- Threads ------------------------------------------------------------------------------ */

@@ -17,7 +17,7 @@ public enum OpsISA {
     public static var best: Int32 {
         switch Dispatch.active {
         case .portable: return portable
-        case .avx2: return min(supported, avx2)
+        case .avx2, .avxVNNI: return min(supported, avx2)
         default: return supported
         }
     }
