@@ -5,8 +5,12 @@
  * int8 or uint8 result alike; only the AVX2 pack (signed or unsigned saturation) and the
  * widening on dequantize (sign or zero extension) differ. */
 #include "internal.h"
+#include <math.h>
 #ifdef DLK_X86
 #include <immintrin.h>
+#endif
+#ifdef DLK_ARM64
+#include <arm_neon.h>
 #endif
 
 static inline uint8_t quantize_one(float x, float scale, int32_t zp, float lo, float hi) {
@@ -124,4 +128,43 @@ void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_poin
 
 void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_point, float *y) {
     dequantize_bytes(n, x, 1, scale, zero_point, y);
+}
+
+/* SSE2 (x86-64 baseline) or NEON (aarch64 baseline): no dispatch needed. minps/maxps return
+ * their second operand when either is NaN, so with the running bound second a NaN never
+ * enters it. */
+void dlk_minmax_f32(size_t n, const float *x, float *min_out, float *max_out) {
+    float lo = INFINITY, hi = -INFINITY;
+    size_t i = 0;
+#if defined(DLK_X86)
+    __m128 l0 = _mm_set1_ps(INFINITY), l1 = l0, h0 = _mm_set1_ps(-INFINITY), h1 = h0;
+    for (; i + 8 <= n; i += 8) {
+        __m128 a = _mm_loadu_ps(x + i), b = _mm_loadu_ps(x + i + 4);
+        l0 = _mm_min_ps(a, l0); l1 = _mm_min_ps(b, l1);
+        h0 = _mm_max_ps(a, h0); h1 = _mm_max_ps(b, h1);
+    }
+    float lv[4], hv[4];
+    _mm_storeu_ps(lv, _mm_min_ps(l0, l1));
+    _mm_storeu_ps(hv, _mm_max_ps(h0, h1));
+    for (int j = 0; j < 4; j++) {
+        lo = lv[j] < lo ? lv[j] : lo;
+        hi = hv[j] > hi ? hv[j] : hi;
+    }
+#elif defined(DLK_ARM64)
+    float32x4_t l0 = vdupq_n_f32(INFINITY), l1 = l0, h0 = vdupq_n_f32(-INFINITY), h1 = h0;
+    for (; i + 8 <= n; i += 8) {
+        float32x4_t a = vld1q_f32(x + i), b = vld1q_f32(x + i + 4);
+        l0 = vminnmq_f32(l0, a); l1 = vminnmq_f32(l1, b);   /* minnm/maxnm skip a NaN operand */
+        h0 = vmaxnmq_f32(h0, a); h1 = vmaxnmq_f32(h1, b);
+    }
+    lo = vminnmvq_f32(vminnmq_f32(l0, l1));
+    hi = vmaxnmvq_f32(vmaxnmq_f32(h0, h1));
+#endif
+    for (; i < n; i++) {
+        lo = x[i] < lo ? x[i] : lo;   /* a NaN compares false and is skipped */
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    if (lo > hi) lo = hi = 0.0f;   /* nothing but NaN, or n = 0 */
+    *min_out = lo;
+    *max_out = hi;
 }

@@ -153,6 +153,9 @@ void dlk_dequantize_s8(size_t n, const int8_t *x, float scale, int32_t zero_poin
 void dlk_quantize_u8(size_t n, const float *x, float scale, int32_t zero_point, int32_t qmin,
                      int32_t qmax, uint8_t *y);
 void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_point, float *y);
+/* The smallest and largest of x[0..n) ignoring NaN (both 0 when n is 0 or all are NaN): the
+ * range a dynamic-range layer quantizes its input to on every call. */
+void dlk_minmax_f32(size_t n, const float *x, float *min_out, float *max_out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,49 @@
+import CDLKernels
+import DLCore
+
+extension GemmInt8 {
+    /// Scratch bytes `dynamicRange` needs: X quantized (m·k bytes) and the n column scales.
+    public static func dynamicRangeScratchBytes(m: Int, k: Int, n: Int) -> Int {
+        (m * k + 63) / 64 * 64 + n * MemoryLayout<Float>.size
+    }
+
+    /// The parameters X is quantized with on every call: asymmetric, per tensor, over X's own
+    /// range widened to contain 0 (`Quantize.asymmetric`, ONNX's DynamicQuantizeLinear rule
+    /// in int8 form). NaN is skipped; a range too wide to represent gives scale 1.
+    public static func dynamicRangeParameters(_ x: UnsafePointer<Float>, count: Int) -> QuantParams {
+        var lo: Float = 0, hi: Float = 0
+        dlk_minmax_f32(count, x, &lo, &hi)
+        lo = max(lo, -Float.greatestFiniteMagnitude)
+        hi = min(hi, Float.greatestFiniteMagnitude)
+        return (try? Quantize.asymmetric(min: lo, max: hi)) ?? QuantParams(scale: 1, zeroPoint: 0)
+    }
+
+    /// Dynamic-range int8 (fp32 in, int8 weights, fp32 out; TFLite's "dynamic range
+    /// quantization", onnxruntime's `quantize_dynamic`): X [m, k] is quantized to int8 with
+    /// `dynamicRangeParameters`, then C = act(Float(Σp (xq − zx)·w) × (xScale·wScale[j]) + bias[j])
+    /// in one int8 GEMM with an fp32 output stage. `weightScales` has n entries when
+    /// `perChannel`, else 1; the weights are symmetric (zero point 0).
+    public static func dynamicRange(m: Int, x: UnsafePointer<Float>, weights: PackedWeights,
+                                    weightScales: UnsafePointer<Float>, perChannel: Bool,
+                                    bias: UnsafePointer<Float>?, activation: FusedActivation,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int,
+                                    scratch: UnsafeMutableRawPointer, threads: Int = 1) {
+        let k = weights.k, n = weights.n
+        let q = dynamicRangeParameters(x, count: m * k)
+        let xq = scratch.assumingMemoryBound(to: Int8.self)
+        dlk_quantize_s8(m * k, x, q.scales[0], q.zeroPoints[0], Quantize.activationRange.lowerBound,
+                        Quantize.activationRange.upperBound, xq)
+        let scales = (scratch + (m * k + 63) / 64 * 64).assumingMemoryBound(to: Float.self)
+        for j in 0..<(perChannel ? n : 1) { scales[j] = q.scales[0] * weightScales[j] }
+        dequantized(m: m, a: xq, lda: k, aZeroPoint: q.zeroPoints[0], weights: weights, scales: scales,
+                    perChannel: perChannel, floatBias: bias, c: c, ldc: ldc, threads: threads)
+        guard activation != .none else { return }
+        for i in 0..<m {
+            let row = c + i * ldc
+            for j in 0..<n {
+                let v = row[j] > 0 ? row[j] : 0   // NaN → 0, as Relu
+                row[j] = activation == .relu6 ? min(v, 6) : v
+            }
+        }
+    }
+}
