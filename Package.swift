@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "DLFormatTests", dependencies: ["DLFormat", "_TestSupport"]),
         .testTarget(name: "DLRuntimeTests", dependencies: ["DLRuntime", "DLFormat", "DLKernels", "_TestSupport"]),
         .testTarget(name: "DLTrainTests", dependencies: ["DLTrain", "DLRuntime", "_TestSupport"]),
-        .testTarget(name: "DLConvertTests", dependencies: ["DLConvert", "DLRuntime", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DLConvertTests", dependencies: ["DLConvert", "DLRuntime", "DLFormat", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["dlpack", "_TestSupport"]),
     ]
 )

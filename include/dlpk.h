@@ -77,7 +77,7 @@ extern "C" {
 /** The newest .dlpk format version this library reads. Files with a newer
  *  major version are refused with DLPK_ERROR_UNSUPPORTED_VERSION. */
 #define DLPK_FORMAT_VERSION_MAJOR 1
-#define DLPK_FORMAT_VERSION_MINOR 1
+#define DLPK_FORMAT_VERSION_MINOR 2
 
 /*! dlpk_version_number() :
  *  @return the library's DLPK_VERSION_NUMBER, to detect a header/library mismatch.

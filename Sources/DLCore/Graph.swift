@@ -104,6 +104,15 @@ public struct Node: Equatable, Sendable {
     }
 }
 
+extension Node {
+    /// The attribute that makes a dense node on f32 X and int8 W compute in int8, X quantized
+    /// per run over its own range (format 1.2); without it such a node is weights-only int8.
+    public static let dynamicQuantization = "dynamic_quantization"
+
+    /// A dense node that quantizes its input per run (`dynamic_quantization` = 1).
+    public var computesDynamicRange: Bool { op == .dense && int(Node.dynamicQuantization, default: 0) == 1 }
+}
+
 /// A named, typed operator attribute (kept in an ordered list so that files are deterministic).
 public struct Attribute: Equatable, Sendable {
     public var name: String

@@ -60,6 +60,7 @@ enum ConstantPreparation {
 
     /// Int8 constants that only feed the weight inputs of float dense/conv/matmul/gather nodes,
     /// or the W and R inputs of LSTM/GRU/RNN (which compute in float: weights-only int8).
+    /// A dense node with `dynamic_quantization` computes on its int8 W: that W stays int8.
     static func weightsToDequantize(_ graph: Graph) -> Set<Int> {
         var candidates = Set<Int>()
         var excluded = Set<Int>()
@@ -71,7 +72,7 @@ enum ConstantPreparation {
                 guard t.kind == .constant, t.dtype == .int8, t.quant != nil else { continue }
                 let recurrent = node.op == .lstm || node.op == .gru || node.op == .rnn
                 let weightSlot = (node.op == .gather && k == 0) || (recurrent && (k == 1 || k == 2))
-                    || ([.dense, .conv2d, .matMul].contains(node.op) && k >= 1)
+                    || ([.dense, .conv2d, .matMul].contains(node.op) && k >= 1 && !node.computesDynamicRange)
                 let floatOp = node.op == .gather ? true : floatActivation
                 if weightSlot && floatOp {
                     candidates.insert(index)

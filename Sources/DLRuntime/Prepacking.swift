@@ -2,7 +2,7 @@ import DLCore
 import DLKernels
 
 /// Weights packed once per model for the GEMM microkernels and the direct convolution
-/// (shared by every session, read only): the constant W of f32 dense and of int8 dense nodes,
+/// (shared by every session, read only): the constant W of f32, int8 and dynamic-range dense nodes,
 /// the constant B of 2-D f32 MatMuls, and the constant W of conv2d nodes whose spatial size
 /// is fixed. Keyed by node index, since one constant may feed products of both orientations.
 struct PackedWeights {
@@ -31,7 +31,7 @@ struct PackedWeights {
                 if xType.dtype == .float32, wType.dtype == .float32 {
                     float[n] = Gemm.PackedMatrix(transposed: true, k: k, n: rows,
                                                  b: weights.assumingMemoryBound(to: Float.self), ldb: k)
-                } else if xType.dtype == .int8, wType.dtype == .int8 {
+                } else if wType.dtype == .int8, xType.dtype == .int8 || node.computesDynamicRange {
                     int8[n] = GemmInt8.PackedWeights(transposed: true, k: k, n: rows,
                                                      weights: weights.assumingMemoryBound(to: Int8.self), ldw: k)
                 }

@@ -25,6 +25,8 @@ enum Kernel {
     /// int8 conv2d, and int8 dense as a 1×1 convolution.
     case quantizedConv(QuantizedConvKernel)
     case quantizedDense(QuantizedDenseKernel)
+    /// fp32 dense on int8 weights, X quantized per run.
+    case dynamicRangeDense(DynamicRangeDenseKernel)
     case quantize(QuantizeKernel)
     case pool(PoolKernel)
     case unary(UnaryKernel)
@@ -88,6 +90,7 @@ extension Kernel {
         case .conv2d(let k): k.run(io)
         case .quantizedConv(let k): k.run(io)
         case .quantizedDense(let k): k.run(io)
+        case .dynamicRangeDense(let k): k.run(io)
         case .quantize(let k): try k.run(io)
         case .pool(let k): k.run(io)
         case .unary(let k): k.run(io)

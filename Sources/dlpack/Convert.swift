@@ -8,12 +8,13 @@ import Foundation
 /// `dlpack convert IN.onnx OUT.dlpk`: imports an ONNX model, optionally quantizes it, writes a .dlpk.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert an ONNX model to .dlpk (optionally quantized to int8 or fp16).",
+        abstract: "Convert an ONNX model to .dlpk (optionally quantized to int8, dynamic int8 or fp16).",
         discussion: """
             Examples:
               dlpack convert model.onnx model.dlpk
               dlpack convert model.onnx model_int8.dlpk --quantize int8 --calibrate calib.npy --method percentile
               dlpack convert model.onnx model_fp16.dlpk --quantize fp16 --compress 19
+              dlpack convert model.onnx model_dyn.dlpk --quantize dynamic
 
             A float .dlpk can also be quantized afterwards: `dlpack quantize`.
 
@@ -26,7 +27,7 @@ struct Convert: ParsableCommand {
     @Argument(help: "The .dlpk file to write.")
     var output: String?
 
-    @Option(help: "Quantize weights: int8 (weights and activations, needs --calibrate) or fp16 (weights only).")
+    @Option(help: "Quantize: int8 (weights and activations, needs --calibrate), dynamic (int8 weights, Dense inputs quantized per run, no calibration) or fp16 (weights only).")
     var quantize: String?
 
     @Option(help: "Calibration inputs for int8: a .npy file (first axis = samples) or a directory of .npy files.")
@@ -40,7 +41,7 @@ struct Convert: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if let quantize, quantize != "int8", quantize != "fp16" { throw ValidationError("--quantize must be int8 or fp16") }
+        if let quantize, !["int8", "dynamic", "fp16"].contains(quantize) { throw ValidationError("--quantize must be int8, dynamic or fp16") }
         if quantize == "int8" && calibrate == nil { throw ValidationError("--quantize int8 needs --calibrate DATA.npy|DIR") }
         if output == nil && !dump { throw ValidationError("give an output .dlpk path (or --dump to only print the graph)") }
     }
@@ -64,6 +65,8 @@ struct Convert: ParsableCommand {
                 try PostTrainingQuantizer.checkExclusions(excluded, in: model)
                 let ranges = try Self.calibrate(model, data: data, method: m)
                 model = try PostTrainingQuantizer.quantizeInt8(model, ranges: ranges, exclude: excluded)
+            case "dynamic":
+                model = try PostTrainingQuantizer.quantizeDynamic(model, exclude: quantization.excludedNodes)
             default:
                 model = PostTrainingQuantizer.convertWeightsToFloat16(model)
             }

@@ -9,11 +9,14 @@ import Foundation
 /// trained or converted in fp32 can be shrunk afterwards.
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quantize a float .dlpk to int8 (calibrated) or fp16 weights.",
+        abstract: "Quantize a float .dlpk to int8 (calibrated), dynamic int8 or fp16 weights.",
         discussion: """
             int8: weights symmetric per output channel, activations asymmetric per tensor from the \
             ranges the model's activations take on --calibrate data (Dense and Conv2D layers; the \
-            rest stays float). fp16: the weights stored as float16, no calibration.
+            rest stays float). dynamic: no calibration; Dense layers compute in int8 on int8 weights \
+            (symmetric per output channel), their input quantized on every run over its own range; \
+            Conv2D, MatMul and recurrent weights are stored int8 and computed on in float. fp16: the \
+            weights stored as float16, no calibration.
             --calibrate reads a .npy file (or a directory of them) holding the model's inputs as the \
             graph takes them, or a CSV of raw rows as `dlpack train` reads them (an extra last column \
             is a label and is ignored); the preprocessing stored in the model is applied to CSV rows.
@@ -21,6 +24,7 @@ struct Quantize: ParsableCommand {
             Examples:
               dlpack quantize digits.dlpk digits_int8.dlpk --to int8 --calibrate Tests/Data/digits.csv
               dlpack quantize model.dlpk model_int8.dlpk --to int8 --calibrate calib.npy --method percentile --exclude fc_out
+              dlpack quantize model.dlpk model_dyn.dlpk --to dynamic
               dlpack quantize model.dlpk model_fp16.dlpk --to fp16
 
             \(ExitStatus.helpText)
@@ -32,7 +36,7 @@ struct Quantize: ParsableCommand {
     @Argument(help: "The .dlpk file to write.")
     var output: String
 
-    @Option(help: "The target: int8 (weights and activations, needs --calibrate) or fp16 (weights only).")
+    @Option(help: "The target: int8 (weights and activations, needs --calibrate), dynamic (int8 weights, inputs quantized per run) or fp16 (weights only).")
     var to: String
 
     @Option(help: "Calibration inputs for int8: DATA.npy, a directory of .npy files, or DATA.csv.")
@@ -43,9 +47,9 @@ struct Quantize: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard to == "int8" || to == "fp16" else { throw ValidationError("--to must be int8 or fp16") }
+        guard ["int8", "dynamic", "fp16"].contains(to) else { throw ValidationError("--to must be int8, dynamic or fp16") }
         if to == "int8" && calibrate == nil { throw ValidationError("--to int8 needs --calibrate DATA.npy|DATA.csv|DIR") }
-        if to == "fp16" && calibrate != nil { throw ValidationError("--calibrate is for --to int8 (fp16 needs no calibration)") }
+        if to != "int8" && calibrate != nil { throw ValidationError("--calibrate is for --to int8 (\(to) needs no calibration)") }
     }
 
     func run() throws {
@@ -61,8 +65,10 @@ struct Quantize: ParsableCommand {
                 common.log("calibrating on \(inputs.data.sampleCount) samples from \(calibrate!) (\(quantization.method))")
                 let ranges = try Convert.calibrate(model, data: inputs.data, method: quantization.calibrationMethod!)
                 model = try PostTrainingQuantizer.quantizeInt8(model, ranges: ranges, exclude: excluded)
+            } else if to == "dynamic" {
+                model = try PostTrainingQuantizer.quantizeDynamic(model, exclude: excluded)
             } else {
-                guard excluded.isEmpty else { throw DLError(.invalidArgument, "--exclude applies to --to int8") }
+                guard excluded.isEmpty else { throw DLError(.invalidArgument, "--exclude applies to --to int8 and dynamic") }
                 model = PostTrainingQuantizer.convertWeightsToFloat16(model)
             }
             let quantized = model.graph.nodes.filter { node in

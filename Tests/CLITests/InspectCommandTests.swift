@@ -106,11 +106,11 @@ struct VersionCommandTests {
     @Test func printsToolAndFormatVersion() throws {
         let result = try runDlpack(["version"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains(".dlpk format 1.1"))
+        #expect(result.stdout.contains(".dlpk format 1.2"))
         let json = try runDlpack(["version", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let format = try #require(object["format"] as? [String: Int])
-        #expect(format == ["major": 1, "minor": 1])
+        #expect(format == ["major": 1, "minor": 2])
     }
 }
 

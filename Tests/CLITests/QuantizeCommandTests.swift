@@ -68,6 +68,23 @@ struct QuantizeCommandTests {
         #expect(row[2] < 2e-3 && row[3] == 100, "\(row)")
     }
 
+    /// Dynamic-range int8 needs no data: int8 weights, float biases, and the outputs agree
+    /// with the float model's on the training rows.
+    @Test func dynamicNeedsNoCalibrationAndAgreesWithTheFloatModel() throws {
+        let fixture = try blobsModel.get()
+        let out = fixture.directory + "/dynamic-\(UInt32.random(in: 0...UInt32.max)).dlpk"
+        let result = try runDlpack(["quantize", fixture.model, out, "--to", "dynamic"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("2 layer(s) quantized"))
+        let dtypes = try constantDtypes(out)
+        #expect(dtypes.filter { $0 == "i8" }.count == 2 && dtypes.filter { $0 == "f32" }.count == 2, "\(dtypes)")
+        let inspect = try runDlpack(["inspect", out])
+        #expect(inspect.stdout.contains(".dlpk format 1.2") && inspect.stdout.contains("dynamic_quantization=1"), "\(inspect.stdout)")
+        let compare = try runDlpack(["compare", fixture.model, out, "--data", fixture.csv, "--no-layers"])
+        let row = try #require(compareOutputRow(compare.stdout), "\(compare.stdout)")
+        #expect(row[2] < 0.05 && row[3] >= 98, "\(row)")
+    }
+
     @Test func aQuantizedModelIsRefused() throws {
         let fixture = try blobsModel.get()
         let int8 = fixture.directory + "/twice-\(UInt32.random(in: 0...UInt32.max)).dlpk"
@@ -98,7 +115,8 @@ struct QuantizeCommandTests {
         #expect(result.stderr == "dlpack: --exclude names nodes the model does not have: no_such_layer\n")
     }
 
-    @Test(arguments: [["--to", "int4"], ["--to", "int8"], ["--to", "fp16", "--calibrate", "x.npy"]])
+    @Test(arguments: [["--to", "int4"], ["--to", "int8"], ["--to", "fp16", "--calibrate", "x.npy"],
+                      ["--to", "dynamic", "--calibrate", "x.npy"]])
     func aWrongCommandLineIsOneLineAndExitStatus64(_ options: [String]) throws {
         let result = try runDlpack(["quantize", "in.dlpk", "out.dlpk"] + options)
         #expect(result.status == 64)

@@ -195,7 +195,7 @@ let craftedCases: [CraftedCase] = [
     // Header
     CraftedCase("wrong magic", .badMagic, "not a .dlpk file") { var f = CraftedModel().file(); f[0] = UInt8(ascii: "X"); return f },
     CraftedCase("empty file", .truncated) { [] },
-    CraftedCase("newer major version", .unsupportedVersion, "format version 2.0 is newer than this reader's 1.1") {
+    CraftedCase("newer major version", .unsupportedVersion, "format version 2.0 is newer than this reader's 1.2") {
         crafted { $0.major = 2 }
     },
     CraftedCase("major version 0", .unsupportedVersion, "0.3") { crafted { $0.major = 0; $0.minor = 3 } },

@@ -201,6 +201,27 @@ struct TypedValuesTests {
         }
         #expect(try written(.matMul) == FormatVersion(major: 1, minor: 0))
         #expect(try written(.matMulInteger) == FormatVersion(major: 1, minor: 1))
-        #expect(FormatVersion.current == FormatVersion(major: 1, minor: 1))
+        #expect(FormatVersion.current == FormatVersion(major: 1, minor: 2))
+    }
+
+    /// 1.2 once a dense node quantizes its input per run; the attribute survives the round trip.
+    @Test func dynamicQuantizationNeedsOneTwo() throws {
+        func written(dynamic: Bool) throws -> DLPKModel {
+            var g = Graph()
+            let x = g.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([1, 2])))
+            let w = g.addTensor(TensorDesc(name: "w", dtype: .int8, shape: Shape([3, 2]),
+                                           quant: QuantParams(scale: 0.5, zeroPoint: 0), kind: .constant))
+            let y = g.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([1, 3])))
+            g.nodes = [Node(name: "fc", op: .dense, inputs: [x, w], outputs: [y],
+                            attributes: dynamic ? [Attribute(Node.dynamicQuantization, .int(1))] : [])]
+            g.inputs = [x]
+            g.outputs = [y]
+            let model = try DLPKModel(graph: g, constants: [w: [UInt8](repeating: 1, count: 6)])
+            return try DLPKModel.load(bytes: try model.serialize())
+        }
+        #expect(try written(dynamic: false).formatVersion == FormatVersion(major: 1, minor: 0))
+        let dynamic = try written(dynamic: true)
+        #expect(dynamic.formatVersion == FormatVersion(major: 1, minor: 2))
+        #expect(dynamic.graph.nodes[0].computesDynamicRange)
     }
 }

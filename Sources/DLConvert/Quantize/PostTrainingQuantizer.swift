@@ -52,22 +52,14 @@ public enum PostTrainingQuantizer {
             if let bytes { constants[index] = bytes }
             return index
         }
-        var recurrentWeights: [Int: Int] = [:]   // float W/R → its int8 copy (shared by every reader)
+        var int8Copies: [[Int]: Int] = [:]   // [float W/R, axis] → its int8 copy (shared by every reader)
         for node in graph.nodes {
             if [.lstm, .gru, .rnn].contains(node.op), !exclude.contains(node.name) {
                 var weightsOnly = node
                 for slot in 1...2 where slot < node.inputs.count {
-                    let t = node.inputs[slot]
-                    if let existing = recurrentWeights[t] { weightsOnly.inputs[slot] = existing; continue }
-                    guard let values = floats(t) else { continue }
-                    let desc = graph.tensors[t]
-                    let (params, q) = try values.withUnsafeBufferPointer { (w) throws(DLError) in
-                        try Quantize.int8Weights(w, shape: desc.shape, axis: 1)
+                    if let q = try int8WeightCopy(node.inputs[slot], axis: 1, &graph, &constants, &int8Copies) {
+                        weightsOnly.inputs[slot] = q
                     }
-                    let index = addTensor(TensorDesc(name: desc.name + "_int8", dtype: .int8, shape: desc.shape, quant: params, kind: .constant),
-                                          bytes: q.map { UInt8(bitPattern: $0) })
-                    recurrentWeights[t] = index
-                    weightsOnly.inputs[slot] = index
                 }
                 nodes.append(weightsOnly)
                 continue
@@ -142,6 +134,63 @@ public enum PostTrainingQuantizer {
         GraphCleanup.compact(&result)
         result.metadata.properties.append(KeyValue("dlpack.quantization", "int8 per-channel weights, calibrated activations"))
         return result
+    }
+
+    /// Dynamic-range int8, no calibration (TFLite's dynamic range quantization, onnxruntime's
+    /// `quantize_dynamic`): every Dense with constant float weights, unless excluded, computes
+    /// in int8 on weights int8 symmetric per output channel, its float input quantized on every
+    /// run over its own range (Dense's `dynamic_quantization`, format 1.2); its bias stays float.
+    /// Conv2D, 2-D MatMul and LSTM/GRU/RNN weights are stored int8 per output channel and
+    /// widened at load (weights only): a quarter of the bytes, float compute.
+    public static func quantizeDynamic(_ model: ImportedModel, exclude: Set<String> = []) throws(DLError) -> ImportedModel {
+        try checkExclusions(exclude, in: model)
+        var m = model
+        var int8Copies: [[Int]: Int] = [:]   // [float tensor, axis] → its int8 copy
+        for n in m.graph.nodes.indices where !exclude.contains(m.graph.nodes[n].name) {
+            let node = m.graph.nodes[n]
+            // (input slot, per-channel axis) of the weights each op reads.
+            let slots: [(Int, Int)]
+            switch node.op {
+            case .dense, .conv2d: slots = [(1, 0)]
+            case .matMul: slots = [(1, 1)]
+            case .lstm, .gru, .rnn: slots = [(1, 1), (2, 1)]
+            default: continue
+            }
+            let floatInput = node.inputs.first.map { $0 >= 0 && m.graph.tensors[$0].dtype == .float32 } ?? false
+            guard floatInput else { continue }
+            if node.op == .matMul, node.inputs.count > 1, node.inputs[1] >= 0, m.graph.tensors[node.inputs[1]].shape.rank != 2 { continue }
+            var changed = false
+            for (slot, axis) in slots where slot < node.inputs.count {
+                guard let q = try int8WeightCopy(node.inputs[slot], axis: axis, &m.graph, &m.constants, &int8Copies) else { continue }
+                m.graph.nodes[n].inputs[slot] = q
+                changed = true
+            }
+            if changed && node.op == .dense {
+                m.graph.nodes[n].attributes.append(Attribute(Node.dynamicQuantization, .int(1)))
+            }
+        }
+        GraphCleanup.compact(&m)
+        m.metadata.properties.append(KeyValue("dlpack.quantization", "dynamic-range int8: int8 per-channel weights, inputs of Dense quantized per run"))
+        return m
+    }
+
+    /// An int8 copy of float constant `t`, symmetric per channel along `axis` (the shared
+    /// quantizer's weight rule), added once per (tensor, axis); nil when `t` is not a float constant.
+    static func int8WeightCopy(_ t: Int, axis: Int, _ graph: inout Graph, _ constants: inout [Int: [UInt8]],
+                               _ copies: inout [[Int]: Int]) throws(DLError) -> Int? {
+        if let existing = copies[[t, axis]] { return existing }
+        guard t >= 0 else { return nil }
+        let desc = graph.tensors[t]
+        guard desc.kind == .constant, desc.dtype == .float32, desc.quant == nil, axis < desc.shape.rank,
+              let bytes = constants[t] else { return nil }
+        let values = bytes.withUnsafeBytes { raw in (0..<bytes.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+        let (params, q) = try values.withUnsafeBufferPointer { (w) throws(DLError) in
+            try Quantize.int8Weights(w, shape: desc.shape, axis: axis)
+        }
+        let index = graph.addTensor(TensorDesc(name: desc.name + "_int8", dtype: .int8, shape: desc.shape, quant: params, kind: .constant))
+        constants[index] = q.map { UInt8(bitPattern: $0) }
+        copies[[t, axis]] = index
+        return index
     }
 
     /// Weights of Dense, Conv2D, MatMul and the recurrent layers stored as float16 (half the

@@ -14,6 +14,7 @@ struct DenseKernel {
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
         if c.input(0)?.dtype == .int8 { return try QuantizedDenseKernel.prepare(c) }
+        if c.node.computesDynamicRange { return try DynamicRangeDenseKernel.prepare(c) }
         guard let x = c.inputs[0], let w = c.inputs[1] else { throw c.fail(.invalidModel, "missing X or W") }
         let bias = c.inputs.count > 2 ? c.inputs[2] : nil
         guard x.dtype == .float32, w.dtype == .float32, bias.map({ $0.dtype == .float32 }) ?? true else {
