@@ -45,7 +45,11 @@ void dlk_igemm_finish_avx512(size_t cols, const int32_t *acc, const int32_t *off
         } else {
             __m512 b = st->bias_f ? _mm512_maskz_loadu_ps(mk, st->bias_f + col0 + j)
                                   : _mm512_setzero_ps();
-            _mm512_mask_storeu_ps((float *)crow + col0 + j, mk, _mm512_add_ps(y, b));
+            y = _mm512_add_ps(y, b);
+            /* max(y, 0) gives 0 for a NaN y (the second operand), as the portable stage does */
+            if (st->act != DLK_ACT_NONE) y = _mm512_max_ps(y, _mm512_setzero_ps());
+            if (st->act == DLK_ACT_RELU6) y = _mm512_min_ps(y, _mm512_set1_ps(6.0f));
+            _mm512_mask_storeu_ps((float *)crow + col0 + j, mk, y);
         }
     }
 }

@@ -59,7 +59,10 @@ void dlk_igemm_finish_portable(size_t cols, const int32_t *acc, const int32_t *o
         }
         case DLK_OUT_DEQUANT: {
             float y = (float)v * st->scale[st->per_channel ? col : 0];
-            ((float *)crow)[col] = y + (st->bias_f ? st->bias_f[col] : 0.0f);
+            y = y + (st->bias_f ? st->bias_f[col] : 0.0f);
+            if (st->act != DLK_ACT_NONE) y = y > 0.0f ? y : 0.0f;
+            if (st->act == DLK_ACT_RELU6) y = y < 6.0f ? y : 6.0f;
+            ((float *)crow)[col] = y;
             break;
         }
         }

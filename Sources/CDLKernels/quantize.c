@@ -130,31 +130,61 @@ void dlk_dequantize_u8(size_t n, const uint8_t *x, float scale, int32_t zero_poi
     dequantize_bytes(n, x, 1, scale, zero_point, y);
 }
 
-/* SSE2 (x86-64 baseline) or NEON (aarch64 baseline): no dispatch needed. minps/maxps return
- * their second operand when either is NaN, so with the running bound second a NaN never
- * enters it. */
+/* The smallest and largest of x[0..n), NaN skipped. x86: AVX-512 or AVX2 (eight independent
+ * bounds, so the min/max latency does not serialize the loop), SSE2 below that; aarch64:
+ * NEON's minnm/maxnm, which skip a NaN operand. minps/maxps return their second operand when
+ * either is NaN: with the running bound second, a NaN never enters it. */
+#ifdef DLK_X86
+__attribute__((target("avx512f")))
+static size_t minmax_avx512(size_t n, const float *x, float *lo, float *hi) {
+    __m512 l[4], h[4];
+    for (int j = 0; j < 4; j++) { l[j] = _mm512_set1_ps(*lo); h[j] = _mm512_set1_ps(*hi); }
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++) {
+            __m512 v = _mm512_loadu_ps(x + i + 16 * j);
+            l[j] = _mm512_min_ps(v, l[j]);
+            h[j] = _mm512_max_ps(v, h[j]);
+        }
+    *lo = _mm512_reduce_min_ps(_mm512_min_ps(_mm512_min_ps(l[0], l[1]), _mm512_min_ps(l[2], l[3])));
+    *hi = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(h[0], h[1]), _mm512_max_ps(h[2], h[3])));
+    return i;
+}
+
+__attribute__((target("avx2")))
+static size_t minmax_avx2(size_t n, const float *x, float *lo, float *hi) {
+    __m256 l[4], h[4];
+    for (int j = 0; j < 4; j++) { l[j] = _mm256_set1_ps(*lo); h[j] = _mm256_set1_ps(*hi); }
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int j = 0; j < 4; j++) {
+            __m256 v = _mm256_loadu_ps(x + i + 8 * j);
+            l[j] = _mm256_min_ps(v, l[j]);
+            h[j] = _mm256_max_ps(v, h[j]);
+        }
+    float lv[8], hv[8];
+    _mm256_storeu_ps(lv, _mm256_min_ps(_mm256_min_ps(l[0], l[1]), _mm256_min_ps(l[2], l[3])));
+    _mm256_storeu_ps(hv, _mm256_max_ps(_mm256_max_ps(h[0], h[1]), _mm256_max_ps(h[2], h[3])));
+    for (int j = 0; j < 8; j++) {
+        *lo = lv[j] < *lo ? lv[j] : *lo;
+        *hi = hv[j] > *hi ? hv[j] : *hi;
+    }
+    return i;
+}
+#endif
+
 void dlk_minmax_f32(size_t n, const float *x, float *min_out, float *max_out) {
     float lo = INFINITY, hi = -INFINITY;
     size_t i = 0;
 #if defined(DLK_X86)
-    __m128 l0 = _mm_set1_ps(INFINITY), l1 = l0, h0 = _mm_set1_ps(-INFINITY), h1 = h0;
-    for (; i + 8 <= n; i += 8) {
-        __m128 a = _mm_loadu_ps(x + i), b = _mm_loadu_ps(x + i + 4);
-        l0 = _mm_min_ps(a, l0); l1 = _mm_min_ps(b, l1);
-        h0 = _mm_max_ps(a, h0); h1 = _mm_max_ps(b, h1);
-    }
-    float lv[4], hv[4];
-    _mm_storeu_ps(lv, _mm_min_ps(l0, l1));
-    _mm_storeu_ps(hv, _mm_max_ps(h0, h1));
-    for (int j = 0; j < 4; j++) {
-        lo = lv[j] < lo ? lv[j] : lo;
-        hi = hv[j] > hi ? hv[j] : hi;
-    }
+    dlk_isa isa = dlk_isa_active();
+    if (isa >= DLK_ISA_AVX512 && isa <= DLK_ISA_AVX512_VNNI) i = minmax_avx512(n, x, &lo, &hi);
+    else if (isa >= DLK_ISA_AVX2) i = minmax_avx2(n, x, &lo, &hi);
 #elif defined(DLK_ARM64)
     float32x4_t l0 = vdupq_n_f32(INFINITY), l1 = l0, h0 = vdupq_n_f32(-INFINITY), h1 = h0;
     for (; i + 8 <= n; i += 8) {
         float32x4_t a = vld1q_f32(x + i), b = vld1q_f32(x + i + 4);
-        l0 = vminnmq_f32(l0, a); l1 = vminnmq_f32(l1, b);   /* minnm/maxnm skip a NaN operand */
+        l0 = vminnmq_f32(l0, a); l1 = vminnmq_f32(l1, b);
         h0 = vmaxnmq_f32(h0, a); h1 = vmaxnmq_f32(h1, b);
     }
     lo = vminnmvq_f32(vminnmq_f32(l0, l1));

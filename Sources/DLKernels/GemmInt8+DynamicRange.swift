@@ -36,14 +36,7 @@ extension GemmInt8 {
         let scales = (scratch + (m * k + 63) / 64 * 64).assumingMemoryBound(to: Float.self)
         for j in 0..<(perChannel ? n : 1) { scales[j] = q.scales[0] * weightScales[j] }
         dequantized(m: m, a: xq, lda: k, aZeroPoint: q.zeroPoints[0], weights: weights, scales: scales,
-                    perChannel: perChannel, floatBias: bias, c: c, ldc: ldc, threads: threads)
-        guard activation != .none else { return }
-        for i in 0..<m {
-            let row = c + i * ldc
-            for j in 0..<n {
-                let v = row[j] > 0 ? row[j] : 0   // NaN → 0, as Relu
-                row[j] = activation == .relu6 ? min(v, 6) : v
-            }
-        }
+                    perChannel: perChannel, floatBias: bias, activation: activation, c: c, ldc: ldc,
+                    threads: threads)
     }
 }

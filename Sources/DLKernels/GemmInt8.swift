@@ -63,11 +63,11 @@ public enum GemmInt8 {
             c: UnsafeMutableRawPointer(c), ldc: ldc, threads: threads)
     }
 
-    /// C (Float) = Float(acc) × scales[j] + floatBias[j], with scales = inputScale × weightScale.
+    /// C (Float) = act(Float(acc) × scales[j] + floatBias[j]), with scales = inputScale × weightScale.
     public static func dequantized(m: Int, a: UnsafePointer<Int8>, lda: Int, aZeroPoint: Int32,
                                    weights: PackedWeights, bias: UnsafePointer<Int32>? = nil,
                                    scales: UnsafePointer<Float>, perChannel: Bool,
-                                   floatBias: UnsafePointer<Float>? = nil,
+                                   floatBias: UnsafePointer<Float>? = nil, activation: FusedActivation = .none,
                                    c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
         var stage = dlk_out_stage()
         stage.kind = DLK_OUT_DEQUANT
@@ -75,6 +75,7 @@ public enum GemmInt8 {
         stage.scale = scales
         stage.per_channel = perChannel ? 1 : 0
         stage.bias_f = floatBias
+        stage.act = activation.gemmEpilogue
         run(m: m, a: a, lda: lda, aZeroPoint: aZeroPoint, weights: weights, stage: &stage,
             c: UnsafeMutableRawPointer(c), ldc: ldc, threads: threads)
     }

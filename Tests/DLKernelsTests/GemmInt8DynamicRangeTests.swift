@@ -4,24 +4,24 @@ import DLCore
 @testable import DLKernels
 import _TestSupport
 
-@Suite struct DynamicRangeTests {
-    @Test("min/max skips NaN and agrees with Swift's min and max", arguments: [0, 1, 7, 8, 9, 17, 1000])
-    func minmax(count: Int) {
-        var rng = SeededGenerator(seed: UInt64(count) + 3)
-        var x = (0..<count).map { _ in Float.random(in: -50...20, using: &rng) }
-        if count > 2 { x[count / 2] = .nan; x[count - 1] = .nan }
-        var lo: Float = 1, hi: Float = -1
-        dlk_minmax_f32(count, x, &lo, &hi)
-        let finite = x.filter { !$0.isNaN }
-        #expect(lo == (finite.min() ?? 0))
-        #expect(hi == (finite.max() ?? 0))
-    }
-
-    @Test func minmaxOfOnlyNaNIsZero() {
-        let x = [Float](repeating: .nan, count: 11)
-        var lo: Float = 1, hi: Float = -1
-        dlk_minmax_f32(x.count, x, &lo, &hi)
-        #expect(lo == 0 && hi == 0)
+extension KernelLevelTests {
+    @Test("min/max skips NaN and agrees with Swift's min and max at every level", arguments: Dispatch.available)
+    func minmax(isa: ISA) throws {
+        try Dispatch.force(isa)
+        defer { Dispatch.reset() }
+        for count in [0, 1, 7, 8, 9, 17, 31, 32, 33, 63, 64, 65, 200, 1000] {
+            var rng = SeededGenerator(seed: UInt64(count) + 3)
+            var x = (0..<count).map { _ in Float.random(in: -50...20, using: &rng) }
+            if count > 2 { x[count / 2] = .nan; x[count - 1] = .nan; x[1] = .nan }
+            var lo: Float = 1, hi: Float = -1
+            dlk_minmax_f32(count, x, &lo, &hi)
+            let finite = x.filter { !$0.isNaN }
+            #expect(lo == (finite.min() ?? 0), "\(isa) count \(count)")
+            #expect(hi == (finite.max() ?? 0), "\(isa) count \(count)")
+            let nans = [Float](repeating: .nan, count: count)
+            dlk_minmax_f32(count, nans, &lo, &hi)
+            #expect(lo == 0 && hi == 0, "\(isa) count \(count): only NaN")
+        }
     }
 }
 

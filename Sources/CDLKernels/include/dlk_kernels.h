@@ -118,7 +118,7 @@ typedef enum {
     DLK_OUT_INT32 = 0,     /* c32 = acc + bias32[j] */
     DLK_OUT_REQUANT = 1,   /* c8 = clamp(round_half_even(float(acc + bias32[j]) · scale[j]),
                               qmin − zp, qmax − zp) + zp   (float scale, the ONNX rule) */
-    DLK_OUT_DEQUANT = 2,   /* c32f = float(acc + bias32[j]) · scale[j] + bias_f[j] */
+    DLK_OUT_DEQUANT = 2,   /* c32f = act(float(acc + bias32[j]) · scale[j] + bias_f[j]) */
 } dlk_out_kind;
 
 typedef struct {
@@ -127,6 +127,7 @@ typedef struct {
     const float *scale;      /* [n] when per_channel, else [1]; REQUANT and DEQUANT */
     int per_channel;
     const float *bias_f;     /* [n] or NULL; DEQUANT */
+    dlk_sgemm_act act;       /* DEQUANT: none, relu or relu6 (NaN becomes 0, as Relu) */
     int32_t zero_point;      /* REQUANT: output zero point */
     int32_t qmin, qmax;      /* REQUANT: clamp range of the stored value, e.g. -128, 127 */
 } dlk_out_stage;

@@ -150,6 +150,14 @@ def quantize_int8(fp32_path, int8_path, input_shape):
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
 
 
+def quantize_dynamic_int8(fp32_path, dynamic_path):
+    """onnxruntime's dynamic quantization (int8 weights per output channel, inputs of MatMul/Gemm
+    quantized per run): the peer of `dlpack convert --quantize dynamic`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(fp32_path, dynamic_path, per_channel=True, weight_type=QuantType.QInt8)
+
+
 def export_int8_mlp(int8_path, directory):
     """The quantized layers of onnxruntime's QDQ MLP, for BenchmarkModelTests to rebuild as an
     int8 .dlpk with exactly onnxruntime's integers and scales: per layer, layer<l>.txt holds
@@ -305,12 +313,18 @@ def main():
                 onnx_path = os.path.join(work, f"{name}_int8.onnx")
                 if not os.path.exists(onnx_path):
                     quantize_int8(fp32, onnx_path, input_shape)
+            if precision == "dynamic":
+                onnx_path = os.path.join(work, f"{name}_dynamic.onnx")
+                quantize_dynamic_int8(fp32, onnx_path)
             dlpk_path = onnx_path.replace(".onnx", ".dlpk")
             if name == "fixture":
                 dlpk_path = os.path.join(args.fixture_dir, "mlp.dlpk")
                 convert = subprocess.CompletedProcess([], 0, "", "")
             elif name in exported and (precision == "fp32" or os.path.exists(dlpk_path)):
                 convert = subprocess.CompletedProcess([], 0, "", "")
+            elif precision == "dynamic":   # both sides quantize the same float model their own way
+                convert = subprocess.run([args.dlpack, "convert", fp32, dlpk_path, "--quantize", "dynamic"],
+                                         capture_output=True, text=True)
             else:
                 convert = subprocess.run([args.dlpack, "convert", onnx_path, dlpk_path], capture_output=True, text=True)
             for batch in (1, 64):

@@ -76,6 +76,29 @@ def test_converted_onnx_matches_onnxruntime(onnx_model) -> None:
         np.testing.assert_allclose(s.run(x)["probs"], expected, rtol=1e-5, atol=1e-6)
 
 
+def test_dynamic_quantization_matches_onnxruntime_quantize_dynamic(onnx_model, tmp_path) -> None:
+    """`dlpack convert --quantize dynamic` and onnxruntime's quantize_dynamic (per-channel int8
+    weights, inputs quantized per run to uint8 over their own range) follow the same rules:
+    the same integers, the same scales, so the same logits; only the final softmax may differ
+    in the last bit."""
+    ort = pytest.importorskip("onnxruntime")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    onnx_path, float_dlpk = onnx_model
+    ort_dynamic, dlpk_dynamic = str(tmp_path / "dynamic.onnx"), str(tmp_path / "dynamic.dlpk")
+    quantize_dynamic(onnx_path, ort_dynamic, per_channel=True, weight_type=QuantType.QInt8)
+    cli = os.environ.get("DLPACK_CLI") or "dlpack"
+    done = subprocess.run([cli, "convert", onnx_path, dlpk_dynamic, "--quantize", "dynamic"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    x = np.random.default_rng(5).standard_normal((16, 32)).astype(np.float32)
+    expected = ort.InferenceSession(ort_dynamic, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    with dlpk.Model(dlpk_dynamic) as m, m.session() as s:
+        got = s.run(x)["probs"]
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    with dlpk.Model(float_dlpk) as m, m.session() as s:
+        assert np.max(np.abs(s.run(x)["probs"] - got)) > 1e-5   # it did compute in int8
+    assert os.path.getsize(dlpk_dynamic) < os.path.getsize(float_dlpk) / 2.5
+
+
 def test_predict_applies_stored_preprocessing(onnx_model, mlp_path: str, mlp_input: np.ndarray) -> None:
     # The converted model stores no preprocessing: predict is run.
     _, dlpk_path = onnx_model
