@@ -19,6 +19,8 @@ public enum OnnxImporter {
         "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze",
         "Identity", "Dropout", "LSTM", "GRU", "RNN", "LayerNormalization",
         "QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "QLinearConv", "MatMulInteger",
+        // Only as onnxruntime's quantize_dynamic MatMul (ImportDynamicQuantization.swift).
+        "DynamicQuantizeLinear",
         // Evaluated at conversion time (shape subgraphs and constants); Gather also runs.
         "Constant", "Shape", "Gather", "Cast", "Slice", "ConstantOfShape", "Expand",
     ]
@@ -46,10 +48,16 @@ public enum OnnxImporter {
             }
             context.graph.inputs.append(index)
         }
-        for (k, var node) in graph.nodes.enumerated() {
-            // Names identify layers in `--exclude` and `dlpack compare`: give every node one.
-            if node.name.isEmpty { node.name = "\(node.opType)_\(k)" }
-            try context.importNode(node)
+        var nodes = graph.nodes
+        // Names identify layers in `--exclude` and `dlpack compare`: give every node one.
+        for k in nodes.indices where nodes[k].name.isEmpty { nodes[k].name = "\(nodes[k].opType)_\(k)" }
+        let dynamic = DynamicQuantizationImport.find(graph)
+        for (k, node) in nodes.enumerated() {
+            if let pattern = dynamic.patterns[k] {
+                try context.importDynamicQuantizedMatMul(pattern, nodes)
+            } else if !dynamic.consumed.contains(k) {
+                try context.importNode(node)
+            }
         }
         for output in graph.outputs {
             context.graph.outputs.append(try context.graphOutput(output.name))
@@ -113,6 +121,9 @@ extension ImportContext {
         case "QLinearMatMul": try importQLinearMatMul(node)
         case "QLinearConv": try importQLinearConv(node)
         case "MatMulInteger": try importMatMulInteger(node)
+        case "DynamicQuantizeLinear":
+            throw DLError(.unsupportedOp, "\(node.label): imported only as onnxruntime's quantize_dynamic MatMul "
+                          + "(DynamicQuantizeLinear → MatMulInteger → Cast → Mul by the scales' product)")
         default:
             throw DLError(.unsupportedOp, "\(node.label): only supported when its inputs are known at conversion time")
         }

@@ -99,6 +99,24 @@ def test_dynamic_quantization_matches_onnxruntime_quantize_dynamic(onnx_model, t
     assert os.path.getsize(dlpk_dynamic) < os.path.getsize(float_dlpk) / 2.5
 
 
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_onnxruntime_quantize_dynamic_models_import_exactly(onnx_model, tmp_path, per_channel: bool) -> None:
+    """A model onnxruntime's quantize_dynamic wrote (DynamicQuantizeLinear → MatMulInteger →
+    Cast → Mul per layer) converts to dynamic-range Dense layers that compute what it does."""
+    ort = pytest.importorskip("onnxruntime")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    onnx_path, _ = onnx_model
+    ort_dynamic, converted = str(tmp_path / "dynamic.onnx"), str(tmp_path / "converted.dlpk")
+    quantize_dynamic(onnx_path, ort_dynamic, per_channel=per_channel, weight_type=QuantType.QInt8)
+    cli = os.environ.get("DLPACK_CLI") or "dlpack"
+    done = subprocess.run([cli, "convert", ort_dynamic, converted], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    x = np.random.default_rng(9).standard_normal((16, 32)).astype(np.float32)
+    expected = ort.InferenceSession(ort_dynamic, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    with dlpk.Model(converted) as m, m.session() as s:
+        np.testing.assert_allclose(s.run(x)["probs"], expected, rtol=1e-6, atol=1e-7)
+
+
 def test_predict_applies_stored_preprocessing(onnx_model, mlp_path: str, mlp_input: np.ndarray) -> None:
     # The converted model stores no preprocessing: predict is run.
     _, dlpk_path = onnx_model
