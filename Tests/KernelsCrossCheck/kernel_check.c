@@ -30,7 +30,7 @@ int main(){
   for(size_t j=0;j<n;j++){bias[j]=rand()%2000-1000; sc[j]=(rand()%1000+1)*1e-4f;}
   void*pb=NULL; if(posix_memalign(&pb,64,dlk_igemm_packed_size(k,n))) return 2; dlk_igemm_pack_b(tb,k,n,b,ldb,pb);
   int32_t*c32=malloc(4*m*ldc); int8_t*c8=malloc(m*ldc);
-  dlk_out_stage st={DLK_OUT_INT32,bias,sc,1,NULL,5,-128,127};
+  dlk_out_stage st={.kind=DLK_OUT_INT32,.bias32=bias,.scale=sc,.per_channel=1,.zero_point=5,.qmin=-128,.qmax=127};
   dlk_igemm_packed(m,n,k,a,lda,za,pb,&st,c32,ldc,2);
   st.kind=DLK_OUT_REQUANT; dlk_igemm_packed(m,n,k,a,lda,za,pb,&st,c8,ldc,2);
   for(size_t i=0;i<m;i++)for(size_t j=0;j<n;j++){int32_t s=bias[j];for(size_t p=0;p<k;p++)s+=(a[i*lda+p]-za)*(tb?b[j*ldb+p]:b[p*ldb+j]);

@@ -127,9 +127,10 @@ typedef struct {
     const float *scale;      /* [n] when per_channel, else [1]; REQUANT and DEQUANT */
     int per_channel;
     const float *bias_f;     /* [n] or NULL; DEQUANT */
-    dlk_sgemm_act act;       /* DEQUANT: none, relu or relu6 (NaN becomes 0, as Relu) */
     int32_t zero_point;      /* REQUANT: output zero point */
     int32_t qmin, qmax;      /* REQUANT: clamp range of the stored value, e.g. -128, 127 */
+    dlk_sgemm_act act;       /* DEQUANT: none, relu or relu6 (NaN becomes 0, as Relu); last, so
+                                that initializers written before it existed keep their meaning */
 } dlk_out_stage;
 
 /* Packs int8 weights W (op(B) = W is [k,n]; stored [n,k] when trans_b) with their column sums.
