@@ -82,6 +82,24 @@ import _TestSupport
         for j in 0..<n { #expect(abs(output[j] - expected[j]) <= 1e-6 * max(1, abs(expected[j]))) }
     }
 
+    /// Untrusted files: W of the wrong rank, a scale count that does not match, a float W.
+    @Test(arguments: [([8], 1, DType.int8), ([2, 4], 3, DType.int8), ([2, 4], 1, DType.float32)])
+    func malformedDynamicDenseIsAnErrorNotACrash(wDims: [Int], scales: Int, wType: DType) {
+        var graph = Graph()
+        let x = graph.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([1, 4])))
+        let quant: QuantParams? = wType == .int8
+            ? (scales == 1 ? QuantParams(scale: 0.1, zeroPoint: 0)
+                           : QuantParams(scales: [Float](repeating: 0.1, count: scales), zeroPoints: [Int32](repeating: 0, count: scales), axis: 0))
+            : nil
+        let w = graph.addTensor(TensorDesc(name: "w", dtype: wType, shape: Shape(wDims), quant: quant, kind: .constant))
+        let y = graph.addTensor(TensorDesc(name: "y", dtype: .float32, shape: Shape([1, 2])))
+        graph.nodes = [Node(name: "fc", op: .dense, inputs: [x, w], outputs: [y],
+                            attributes: [Attribute(Node.dynamicQuantization, .int(1))])]
+        graph.inputs = [x]; graph.outputs = [y]
+        let bytes = [UInt8](repeating: 1, count: wDims.reduce(1, *) * (wType == .int8 ? 1 : 4))
+        #expect(throws: DLError.self) { _ = try Session(model: try Model(graph: graph, constants: [w: bytes])) }
+    }
+
     @Test func asymmetricWeightsAreRefusedAtLoad() {
         var graph = Graph()
         let x = graph.addTensor(TensorDesc(name: "x", dtype: .float32, shape: Shape([1, 4])))
