@@ -8,14 +8,14 @@ extension GemmInt8 {
     }
 
     /// The parameters X is quantized with on every call: asymmetric, per tensor, over X's own
-    /// range widened to contain 0 (`Quantize.asymmetric`, ONNX's DynamicQuantizeLinear rule
-    /// in int8 form). NaN is skipped; a range too wide to represent gives scale 1.
-    public static func dynamicRangeParameters(_ x: UnsafePointer<Float>, count: Int) -> QuantParams {
+    /// range widened to contain 0 (`Quantize.asymmetric`'s rule, ONNX's DynamicQuantizeLinear
+    /// in int8 form). NaN is skipped; a range too wide to represent gives scale 1. No allocation.
+    public static func dynamicRangeParameters(_ x: UnsafePointer<Float>, count: Int) -> (scale: Float, zeroPoint: Int32) {
         var lo: Float = 0, hi: Float = 0
         dlk_minmax_f32(count, x, &lo, &hi)
         lo = max(lo, -Float.greatestFiniteMagnitude)
         hi = min(hi, Float.greatestFiniteMagnitude)
-        return (try? Quantize.asymmetric(min: lo, max: hi)) ?? QuantParams(scale: 1, zeroPoint: 0)
+        return Quantize.asymmetricScaleAndZeroPoint(min: lo, max: hi)
     }
 
     /// Dynamic-range int8 (fp32 in, int8 weights, fp32 out; TFLite's "dynamic range
@@ -31,11 +31,11 @@ extension GemmInt8 {
         let k = weights.k, n = weights.n
         let q = dynamicRangeParameters(x, count: m * k)
         let xq = scratch.assumingMemoryBound(to: Int8.self)
-        dlk_quantize_s8(m * k, x, q.scales[0], q.zeroPoints[0], Quantize.activationRange.lowerBound,
+        dlk_quantize_s8(m * k, x, q.scale, q.zeroPoint, Quantize.activationRange.lowerBound,
                         Quantize.activationRange.upperBound, xq)
         let scales = (scratch + (m * k + 63) / 64 * 64).assumingMemoryBound(to: Float.self)
-        for j in 0..<(perChannel ? n : 1) { scales[j] = q.scales[0] * weightScales[j] }
-        dequantized(m: m, a: xq, lda: k, aZeroPoint: q.zeroPoints[0], weights: weights, scales: scales,
+        for j in 0..<(perChannel ? n : 1) { scales[j] = q.scale * weightScales[j] }
+        dequantized(m: m, a: xq, lda: k, aZeroPoint: q.zeroPoint, weights: weights, scales: scales,
                     perChannel: perChannel, floatBias: bias, activation: activation, c: c, ldc: ldc,
                     threads: threads)
     }

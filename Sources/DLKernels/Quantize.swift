@@ -72,15 +72,22 @@ public enum Quantize {
         guard lo.isFinite, hi.isFinite, lo <= hi else {
             throw DLError(.invalidArgument, "activation range [\(lo), \(hi)] is not a finite interval")
         }
+        let p = asymmetricScaleAndZeroPoint(min: lo, max: hi)
+        return QuantParams(scale: p.scale, zeroPoint: p.zeroPoint)
+    }
+
+    /// The rule behind `asymmetric`, without allocating (a dynamic-range layer applies it on
+    /// every run). Takes a finite interval with min ≤ max; a range too wide for Float gives (1, 0).
+    @inlinable
+    public static func asymmetricScaleAndZeroPoint(min lo: Float, max hi: Float) -> (scale: Float, zeroPoint: Int32) {
         let rmin = Swift.min(lo, 0), rmax = Swift.max(hi, 0)
         let qmin = Float(activationRange.lowerBound), qmax = Float(activationRange.upperBound)
         var scale = (rmax - rmin) / (qmax - qmin)
-        guard scale > 0, scale.isFinite else { return QuantParams(scale: 1, zeroPoint: 0) }
+        guard scale > 0, scale.isFinite else { return (1, 0) }
         if !(scale.isNormal) { scale = Float.leastNormalMagnitude }
         // The zero point is the integer nearest to where 0.0 falls (so 0 is exact).
         let zp = roundHalfEven(qmin - rmin / scale)
-        let zeroPoint = Int32(Swift.min(Swift.max(zp, qmin), qmax))
-        return QuantParams(scale: scale, zeroPoint: zeroPoint)
+        return (scale, Int32(Swift.min(Swift.max(zp, qmin), qmax)))
     }
 
     /// The multipliers of an int8 GEMM's requantization: inputScale × weightScale[j] / outputScale.

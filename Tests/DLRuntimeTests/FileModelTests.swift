@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import DLCore
 import DLFormat
+import DLKernels
 @testable import DLRuntime
 import _TestSupport
 
@@ -48,6 +49,32 @@ import _TestSupport
         for l in 0..<mlp.weights.count { weights += mlp.weights[l] + mlp.biases[l] }
         try Data(TestModels.bytes(weights)).write(to: dir.appendingPathComponent("mlp_weights.f32"))
         try Data(TestModels.bytes(x)).write(to: dir.appendingPathComponent("mlp_input_3x64.f32"))
+    }
+
+    /// The same MLP with dynamic-range dense layers (int8 weights per output channel, inputs
+    /// quantized per run): mlp_dynamic.dlpk for the C checks (no allocation per run), and
+    /// close to the float model here.
+    @Test func dynamicRangeMLPThroughAFile() throws {
+        let dir = try fixtureDirectory()
+        let mlp = TestModels.MLP([64, 128, 64, 10], seed: 2024)
+        var graph = mlp.graph
+        var constants = mlp.constants
+        for n in graph.nodes.indices where graph.nodes[n].op == .dense {
+            let w = graph.nodes[n].inputs[1], desc = graph.tensors[w]
+            let values = try #require(constants[w]).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            let (params, q) = try values.withUnsafeBufferPointer { try Quantize.int8Weights($0, shape: desc.shape, axis: 0) }
+            graph.tensors[w] = TensorDesc(name: desc.name, dtype: .int8, shape: desc.shape, quant: params, kind: .constant)
+            constants[w] = q.map { UInt8(bitPattern: $0) }
+            graph.nodes[n].attributes.append(Attribute(Node.dynamicQuantization, .int(1)))
+        }
+        let path = dir.appendingPathComponent("mlp_dynamic.dlpk").path
+        try DLPKModel(graph: graph, constants: constants).write(to: path)
+        let x = TestModels.randomFloats(8 * 64, seed: 78)
+        let dynamic = try Session(model: try Model.open(path: path)).run([x], shapes: [Shape([8, 64])])[0]
+        let float = try Session(model: try mlp.model()).run([x], shapes: [Shape([8, 64])])[0]
+        let scale = float.map(abs).max()!
+        #expect(maxAbsDifference(dynamic, float) <= 0.03 * scale)
+        #expect(maxAbsDifference(dynamic, float) > 0)
     }
 
     @Test func modelWithAnOpWithoutKernelIsRefusedAtLoad() throws {
