@@ -337,6 +337,14 @@ typedef struct {
     s8_range_fn s8;
 } dconv_job;
 
+/* A job over g with its plane sizes; the caller sets the rest. */
+static void job_init(dconv_job *j, const dlk_dconv_geometry *g) {
+    memset(j, 0, sizeof *j);
+    j->c.g = g;
+    j->c.G = g->oh * g->iw;
+    j->c.in_plane = g->ih * g->iw;
+}
+
 static void f32_task(void *v, int t) {
     const dconv_job *j = v;
     size_t lo = (size_t)t * j->chunk, hi = lo + j->chunk < j->items ? lo + j->chunk : j->items;
@@ -354,10 +362,7 @@ void dlk_dconv_f32(const dlk_dconv_geometry *g, const float *x, const float *pac
     if (g->batch == 0 || g->out_c == 0 || g->oh == 0 || g->iw == 0) return;
     dlk_isa isa = dlk_isa_active();
     dconv_job j;
-    memset(&j, 0, sizeof j);
-    j.c.g = g;
-    j.c.G = g->oh * g->iw;
-    j.c.in_plane = g->ih * g->iw;
+    job_init(&j, g);
     j.c.k = g->in_c * g->taps;
     j.c.wf = packed;
     j.c.bias = bias;
@@ -406,10 +411,7 @@ void dlk_dconv_s8(const dlk_dconv_geometry *g, const int8_t *x, int32_t x_zero_p
     if (g->batch == 0 || g->out_c == 0 || g->oh == 0 || g->iw == 0) return;
     dlk_isa isa = dlk_isa_active();
     dconv_job j;
-    memset(&j, 0, sizeof j);
-    j.c.g = g;
-    j.c.G = g->oh * g->iw;
-    j.c.in_plane = g->ih * g->iw;
+    job_init(&j, g);
     j.c.cin4 = (g->in_c + 3) / 4;
     j.c.k = j.c.cin4 * g->taps;
     j.c.ws = packed;

@@ -57,6 +57,19 @@ enum OpRegistry {
             return (q.scales[0], q.zeroPoints[0])
         }
 
+        /// The scales of int8 weights (input 1) with `outChannels` output channels along axis 0,
+        /// one per channel (a per-tensor scale repeated), or an error unless they are symmetric.
+        func int8WeightScales(outChannels: Int) throws(DLError) -> [Float] {
+            guard let wq = inputQuant(1) else { throw fail(.invalidModel, "int8 W needs quantization parameters") }
+            guard wq.zeroPoints.allSatisfy({ $0 == 0 }), wq.axis == nil || wq.axis == 0 else {
+                throw fail(.unsupported, "int8 weights must be symmetric (zero point 0), per tensor or per output channel")
+            }
+            guard wq.scales.count == (wq.axis == nil ? 1 : outChannels) else {
+                throw fail(.invalidModel, "W has \(wq.scales.count) scales for \(outChannels) output channels")
+            }
+            return wq.axis == nil ? [Float](repeating: wq.scales[0], count: outChannels) : wq.scales
+        }
+
         /// For int8 ops that keep their input's parameters (relu, pooling): checks that the output has them.
         func sameInt8Params() throws(DLError) -> Int32 {
             let input = try int8Params(inputQuant(0), "input"), output = try int8Params(outputQuant(0), "output")

@@ -70,17 +70,24 @@ enum Conv2DBench {
         return 2 * Double(p.multiplyAdds) / best / 1e9
     }
 
+    /// Random int8 input, weights and bias, requantization multipliers and parameters, and an
+    /// output buffer for one layer.
+    static func int8Layer(_ p: Conv2DParams) -> (x: [Int8], w: [Int8], b: [Int32], mult: [Float],
+                                                 q: Conv2DInt8Quantization, y: [Int8]) {
+        var rng = SystemRandomNumberGenerator()
+        return ((0..<p.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) },
+                (0..<p.weightCount).map { _ in Int8.random(in: -127...127, using: &rng) },
+                (0..<p.outChannels).map { _ in Int32.random(in: -1000...1000, using: &rng) },
+                [Float](repeating: 1e-3, count: p.outChannels),
+                Conv2DInt8Quantization(inputZeroPoint: 3, outputZeroPoint: -1),
+                [Int8](repeating: 0, count: p.outputCount))
+    }
+
     /// int8 convolution on the direct kernel (weights packed once), in GOPS; nil when it does not apply.
     static func measureInt8Direct(_ l: Layer, threads: Int) -> Double? {
         let p = l.params
         guard Conv2DDirect.supports(p) else { return nil }
-        var rng = SystemRandomNumberGenerator()
-        let x = (0..<p.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
-        let w = (0..<p.weightCount).map { _ in Int8.random(in: -127...127, using: &rng) }
-        let b = (0..<p.outChannels).map { _ in Int32.random(in: -1000...1000, using: &rng) }
-        let mult = [Float](repeating: 1e-3, count: p.outChannels)
-        let q = Conv2DInt8Quantization(inputZeroPoint: 3, outputZeroPoint: -1)
-        var y = [Int8](repeating: 0, count: p.outputCount)
+        var (x, w, b, mult, q, y) = int8Layer(p)
         let direct = Conv2DDirect(p, int8Weights: w)
         let offsets = b.withUnsafeBufferPointer { direct.int8Offsets(bias: $0.baseAddress, inputZeroPoint: 3) }
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: direct.int8ScratchByteCount(images: threads), alignment: 64)
@@ -95,13 +102,7 @@ enum Conv2DBench {
     /// int8 convolution on the int8 GEMM, in GOPS (2 per multiply-add): raw weights, or packed once.
     static func measureInt8(_ l: Layer, threads: Int, packedWeights: Bool) -> Double {
         let p = l.params
-        var rng = SystemRandomNumberGenerator()
-        let x = (0..<p.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
-        let w = (0..<p.weightCount).map { _ in Int8.random(in: -127...127, using: &rng) }
-        let b = (0..<p.outChannels).map { _ in Int32.random(in: -1000...1000, using: &rng) }
-        let mult = [Float](repeating: 1e-3, count: p.outChannels)
-        let q = Conv2DInt8Quantization(inputZeroPoint: 3, outputZeroPoint: -1)
-        var y = [Int8](repeating: 0, count: p.outputCount)
+        var (x, w, b, mult, q, y) = int8Layer(p)
         let packed = Conv2DInt8.packWeights(p, weight: w)
         let bytes = packedWeights ? Conv2DInt8.packedScratchByteCount(p) : Conv2DInt8.scratchByteCount(p)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)

@@ -20,9 +20,10 @@ enum DynamicQuantizationImport {
     /// consume. A DynamicQuantizeLinear whose outputs are read by anything else is left alone
     /// (and refused by the importer with a message naming the pattern it reads).
     static func find(_ graph: OnnxGraph) -> (patterns: [Int: DynamicQuantizedMatMul], consumed: Set<Int>) {
-        var readers: [String: [Int]] = [:]
+        var readers: [String: [Int]] = [:], producer: [String: Int] = [:]
         for (k, node) in graph.nodes.enumerated() {
             for name in node.inputs where !name.isEmpty { readers[name, default: []].append(k) }
+            for name in node.outputs where !name.isEmpty { producer[name] = k }
         }
         let outputs = Set(graph.outputs.map(\.name))
         func onlyReader(_ name: String) -> Int? {
@@ -43,7 +44,7 @@ enum DynamicQuantizationImport {
                       let y = onlyReader(graph.nodes[c].outputs[0]), graph.nodes[y].opType == "Mul" else { complete = false; break }
                 let cast = graph.nodes[c].outputs[0], mul = graph.nodes[y]
                 let scaleName = mul.inputs[0] == cast ? mul.inputs[1] : mul.inputs[0]
-                guard let s = graph.nodes.firstIndex(where: { $0.outputs.first == scaleName }), graph.nodes[s].opType == "Mul",
+                guard let s = producer[scaleName], graph.nodes[s].opType == "Mul",
                       graph.nodes[s].inputs.contains(xs), onlyReader(scaleName) == y else { complete = false; break }
                 found.append(DynamicQuantizedMatMul(quantize: d, scaleMul: s, matMul: m, cast: c, mul: y))
             }

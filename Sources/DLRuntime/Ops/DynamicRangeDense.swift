@@ -11,8 +11,8 @@ struct DynamicRangeDenseKernel {
     var k: Int
     var hasBias: Bool
     var activation: FusedActivation
+    /// One per output channel (a per-tensor scale repeated).
     var weightScales: [Float]
-    var perChannel: Bool
     var packed: GemmInt8.PackedWeights
 
     static func prepare(_ c: OpRegistry.Context) throws(DLError) -> OpRegistry.Prepared {
@@ -22,22 +22,16 @@ struct DynamicRangeDenseKernel {
               bias.map({ $0.dtype == .float32 }) ?? true else {
             throw c.fail(.unsupportedDType, "dynamic-range dense needs f32 X, i8 W, f32 bias and an f32 output")
         }
-        guard let wq = c.inputQuant(1) else { throw c.fail(.invalidModel, "int8 W needs quantization parameters") }
-        guard wq.zeroPoints.allSatisfy({ $0 == 0 }), wq.axis == nil || wq.axis == 0 else {
-            throw c.fail(.unsupported, "int8 weights must be symmetric (zero point 0), per tensor or per output channel")
-        }
         guard let packed = c.model.packed.int8[c.nodeIndex] else {
             throw c.fail(.unsupported, "dynamic-range dense needs constant weights")
         }
         let k = w.shape[1], n = w.shape[0]
-        guard wq.scales.count == (wq.axis == nil ? 1 : n) else {
-            throw c.fail(.invalidModel, "W has \(wq.scales.count) scales for \(n) output channels")
-        }
+        let weightScales = try c.int8WeightScales(outChannels: n)
         let m = (x.shape.elementCount ?? 0) / max(k, 1)
         let kernel = DynamicRangeDenseKernel(
             m: m, n: n, k: k, hasBias: bias != nil,
             activation: FusedActivation(rawValue: c.node.int("activation", default: 0)) ?? .none,
-            weightScales: wq.scales, perChannel: wq.axis != nil, packed: packed)
+            weightScales: weightScales, packed: packed)
         return OpRegistry.Prepared(kernel: .dynamicRangeDense(kernel),
                                    scratchBytes: GemmInt8.dynamicRangeScratchBytes(m: m, k: k, n: n))
     }
@@ -45,7 +39,7 @@ struct DynamicRangeDenseKernel {
     func run(_ io: StepIO) {
         weightScales.withUnsafeBufferPointer { scales in
             GemmInt8.dynamicRange(m: m, x: io.floats(0), weights: packed, weightScales: scales.baseAddress!,
-                                  perChannel: perChannel, bias: hasBias ? io.optionalFloats(2) : nil,
+                                  perChannel: true, bias: hasBias ? io.optionalFloats(2) : nil,
                                   activation: activation, c: io.outputFloats(0), ldc: n, scratch: io.scratch,
                                   threads: io.threads)
         }

@@ -18,12 +18,7 @@ struct Int8Quantization {
             throw c.fail(.unsupportedDType, "int8 \(c.node.op.name) needs i8 X and W, i32 bias and an i8 output")
         }
         let input = try c.int8Params(c.inputQuant(0), "X"), output = try c.int8Params(c.outputQuant(0), "output")
-        guard let wq = c.inputQuant(1) else { throw c.fail(.invalidModel, "int8 W needs quantization parameters") }
-        let outChannels = w.shape[0]
-        guard wq.zeroPoints.allSatisfy({ $0 == 0 }), wq.axis == nil || wq.axis == 0 else {
-            throw c.fail(.unsupported, "int8 weights must be symmetric (zero point 0), per tensor or per output channel")
-        }
-        let weightScales = wq.axis == nil ? [Float](repeating: wq.scales[0], count: outChannels) : wq.scales
+        let weightScales = try c.int8WeightScales(outChannels: w.shape[0])
         // A fused relu/relu6 is a narrower clamp in the quantized domain.
         let activation = FusedActivation(rawValue: c.node.int("activation", default: 0)) ?? .none
         var lo = Quantize.activationRange.lowerBound, hi = Quantize.activationRange.upperBound
